@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the 6.1 kernel with the series in patches/ applied, boot it under
+# QEMU with the selftests in an initramfs, and report their results.
+#
+#   make                  build, boot, run the tests, show the demo
+#   make check            every test; last line "N passed, N failed, N skipped"
+#   make check SERIES=none    the same tests on the unpatched base kernel
+#   make check EXTRA_TESTS=/abs/dir   also run that directory's executables
+#   make export           write the commits of build/linux to patches/
+#   make reset            drop build/linux's unexported commits and re-apply
+#   make clean            remove build/
+#
+# Phases: deps unpack apply config build selftests initramfs boot tests.
+# Each is a target; stamps in build/ make a second run do only what changed.
+
+SERIES ?= patches/series
+EXTRA_TESTS ?=
+B := build
+TREE := $(B)/linux
+PHASE := sh harness/phase.sh
+
+ifeq ($(SERIES),none)
+KTREE := $(B)/base/linux
+RUN := $(B)/run-none
+else
+KTREE := $(TREE)
+RUN := $(B)/run
+endif
+STAMP := $(dir $(KTREE))
+
+PATCHES := $(SERIES) $(wildcard patches/*.patch)
+
+all: check demo
+
+check: tests
+
+deps: $(B)/.deps
+$(B)/.deps: harness/deps.sh
+	@mkdir -p $(B)
+	@$(PHASE) deps sh harness/deps.sh
+	@touch $@
+
+unpack: $(KTREE)/.git
+$(B)/linux/.git $(B)/base/linux/.git: | $(B)/.deps
+	@mkdir -p $(dir $(@D))
+	@$(PHASE) unpack sh harness/unpack.sh $(@D)
+
+apply: $(B)/.applied
+$(B)/.applied: $(PATCHES) harness/apply.sh $(TREE)/.git
+	@$(PHASE) apply sh harness/apply.sh $(TREE) patches/series
+	@touch $@
+
+ifeq ($(SERIES),none)
+$(STAMP).config: harness/kernel.config $(KTREE)/.git
+else
+$(STAMP).config: harness/kernel.config $(B)/.applied
+endif
+	@$(PHASE) config sh harness/config.sh $(KTREE) harness/kernel.config
+	@touch $@
+config: $(STAMP).config
+
+# Kbuild knows what changed, also after a commit made by hand in the tree.
+build: $(STAMP).config FORCE
+	@$(PHASE) build sh harness/build.sh $(KTREE)
+
+selftests: $(B)/.applied FORCE
+	@$(PHASE) selftests sh harness/selftests.sh $(TREE) harness/tests $(B)/tests
+
+GUEST_CC := gcc -static -O2 -Wall -Wextra
+DEMOS := $(patsubst guest/demo/%.c,$(B)/demo/%,$(wildcard guest/demo/*.c))
+
+$(B)/init: guest/init.c | $(B)/.deps
+	@$(GUEST_CC) -o $@ $<
+$(B)/demo/%: guest/demo/%.c | $(B)/.deps
+	@mkdir -p $(@D)
+	@$(GUEST_CC) -o $@ $<
+
+initramfs: build selftests $(B)/init $(DEMOS)
+	@$(PHASE) initramfs sh harness/initramfs.sh $(RUN).cpio $(B)/init \
+		$(B)/tests harness/tests $(B)/demo $(EXTRA_TESTS)
+
+boot: initramfs
+	@$(PHASE) boot sh harness/boot.sh $(KTREE)/arch/x86/boot/bzImage \
+		$(RUN).cpio $(RUN) || true
+
+# Not a timed phase: the summary line must be the last one printed.
+tests: boot
+	@echo "==> tests"
+	@sh harness/report.sh $(RUN)/results
+
+demo: boot
+	@sh harness/demo.sh $(RUN)/results
+
+export:
+	@sh harness/export.sh $(TREE) patches
+
+reset:
+	@git -C $(TREE) reset -q --hard base && rm -f $(B)/.applied
+	@$(MAKE) --no-print-directory apply
+
+clean:
+	rm -rf $(B)
+
+FORCE:
+.PHONY: all check deps unpack apply config build selftests initramfs boot \
+	tests demo export reset clean FORCE

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh BZIMAGE INITRAMFS OUTDIR: boot the test initramfs under QEMU.
+#
+# The console (ttyS0) goes to OUTDIR/console.log, and the results port
+# (ttyS1), which only the guest's init writes to, to OUTDIR/results.log.
+# A guest that does not power off within BOOT_TIMEOUT seconds is killed.
+# Panics, oopses, WARNs and bad page states fail the run.
+
+set -u
+
+kernel=$1
+initrd=$2
+out=$3
+timeout=${BOOT_TIMEOUT:-1800}
+test_timeout=${TEST_TIMEOUT:-600}
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 page_alloc.shuffle=0"
+
+die() { echo "boot: $*" >&2; exit 1; }
+
+[ -r "$kernel" ] || die "no kernel $kernel"
+[ -r "$initrd" ] || die "no initramfs $initrd"
+mkdir -p "$out"
+
+# qemu ACCEL SECONDS EXTRA-CMDLINE: one guest run, console and results to $out.
+qemu() {
+	rm -f "$out/console.log" "$out/results.log"
+	timeout --foreground -k 5 "$2" qemu-system-x86_64 \
+		-accel "$1" -cpu max -smp 2 -m 1G \
+		-nodefaults -display none -no-reboot \
+		-serial "file:$out/console.log" -serial "file:$out/results.log" \
+		-device virtio-rng-pci \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline $3" \
+		</dev/null >"$out/qemu.log" 2>&1
+}
+
+# KVM only if it exists and a guest really boots with it: on some hosts
+# /dev/kvm is there but the guest aborts or hangs.
+accel=tcg
+if [ -w /dev/kvm ] && qemu kvm 30 harness.probe=1 &&
+   grep -q '^PROBE-OK' "$out/results.log" 2>/dev/null; then
+	accel=kvm
+fi
+echo "boot: accelerator $accel (timeout ${timeout}s, ${test_timeout}s per test)"
+
+start=$(date +%s)
+qemu $accel "$timeout" "harness.timeout=$test_timeout"
+rc=$?
+elapsed=$(($(date +%s) - start))
+tr -d '\r' <"$out/results.log" >"$out/results" 2>/dev/null
+
+fail=
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	fail="guest killed after ${timeout}s (hung?)"
+elif [ $rc -ne 0 ]; then
+	fail="qemu exited with $rc: $(tail -3 "$out/qemu.log")"
+fi
+oops=$(grep -E -m1 'Kernel panic|BUG:|WARNING:|Oops|general protection|Bad page|bad page' "$out/console.log")
+[ -n "$oops" ] && fail="${fail:+$fail; }kernel: $oops"
+grep -q '^DONE$' "$out/results" || fail="${fail:+$fail; }guest did not finish its tests"
+
+if [ -n "$fail" ]; then
+	echo "boot: FAILED after ${elapsed}s: $fail" >&2
+	echo "boot: last lines of $out/console.log:" >&2
+	tail -25 "$out/console.log" | sed 's/^/  | /' >&2
+	# The report still counts what the guest got through.
+	exit 1
+fi
+echo "boot: guest finished in ${elapsed}s"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh OUT INIT TESTDIR LIST DEMODIR [EXTRA_TESTS]: pack the guest's
+# init, the tests LIST names (numbered so they run in its order), the demo
+# programs and optionally a user's directory of extra tests into an
+# uncompressed cpio archive.
+
+set -eu
+
+out=$1
+init=$2
+tests=$3
+list=$4
+demo=$5
+extra=${6:-}
+
+die() { echo "initramfs: $*" >&2; exit 1; }
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/tests" "$root/dev" "$root/proc" "$root/sys" "$root/tmp"
+cp "$init" "$root/init"
+
+n=10
+for target in $(grep -v '^#' "$list" | awk '{ print $2 }'); do
+	cp "$tests/$target" "$root/tests/$n-$target"
+	n=$((n + 1))
+done
+
+cp -a "$demo" "$root/demo"
+
+if [ -n "$extra" ]; then
+	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"
+	cp -a "$extra/." "$root/extra"
+	echo "initramfs: extra tests from $extra:" $(find "$root/extra" -maxdepth 1 -type f -perm -u+x -printf '%f ')
+fi
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out"
+echo "initramfs: $(du -h "$out" | cut -f1) with $(ls "$root/tests" | wc -l) tests"
