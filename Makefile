@@ -11,7 +11,7 @@
 #   make reset            drop build/linux's unexported commits and re-apply
 #   make clean            remove build/
 #
-# Phases: deps unpack apply config build selftests initramfs boot tests.
+# Phases: deps unpack apply config build selftests glibc initramfs boot tests.
 # Each is a target; stamps in build/ make a second run do only what changed.
 
 SERIES ?= patches/series
@@ -29,7 +29,7 @@ RUN := $(B)/run
 endif
 STAMP := $(dir $(KTREE))
 
-PATCHES := $(SERIES) $(wildcard patches/*.patch)
+PATCHES := patches/series $(wildcard patches/*.patch)
 
 all: check demo
 
@@ -76,9 +76,20 @@ $(B)/demo/%: guest/demo/%.c | $(B)/.deps
 	@mkdir -p $(@D)
 	@$(GUEST_CC) -o $@ $<
 
-initramfs: build selftests $(B)/init $(DEMOS)
+# glibc 2.41 (Debian 13's libc6, the first to call __vdso_getrandom) and
+# the system's 2.36, for the guest test of an unmodified C library.
+glibc: $(B)/glibc/client $(B)/glibc/test
+$(B)/glibc/.fetched: harness/glibc.sh | $(B)/.deps
+	@$(PHASE) glibc sh harness/glibc.sh $(B)/glibc
+	@touch $@
+$(B)/glibc/client: guest/glibc/client.c $(B)/glibc/.fetched
+	@gcc -O2 -Wall -Wextra -pthread -o $@ $<
+$(B)/glibc/test: guest/glibc/glibc.c $(B)/glibc/.fetched
+	@$(GUEST_CC) -o $@ $<
+
+initramfs: build selftests glibc $(B)/init $(DEMOS)
 	@$(PHASE) initramfs sh harness/initramfs.sh $(RUN).cpio $(B)/init \
-		$(B)/tests harness/tests $(B)/demo $(EXTRA_TESTS)
+		$(B)/tests harness/tests $(B)/demo $(B)/glibc $(EXTRA_TESTS)
 
 boot: initramfs
 	@$(PHASE) boot sh harness/boot.sh $(KTREE)/arch/x86/boot/bzImage \
@@ -104,4 +115,4 @@ clean:
 
 FORCE:
 .PHONY: all check deps unpack apply config build selftests initramfs boot \
-	tests demo export reset clean FORCE
+	tests demo glibc export reset clean FORCE

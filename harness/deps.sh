@@ -7,7 +7,8 @@
 set -eu
 
 PACKAGES="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
-ccache cpio git xz-utils kmod qemu-system-x86 perl python3"
+ccache cpio git xz-utils kmod qemu-system-x86 perl python3
+clang-14 libclang-rt-14-dev valgrind"
 
 die() { echo "deps: $*" >&2; exit 1; }
 

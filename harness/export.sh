@@ -19,7 +19,9 @@ n=$(git -C "$dir" rev-list --count base..HEAD)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$dir" format-patch -q --cover-letter --no-signature -o "$tmp" base..HEAD
+# Empty context lines stay empty: checkpatch, run on a patch file that git
+# tracks, checks it as a source file and takes " " for trailing whitespace.
+git -C "$dir" -c diff.suppressBlankEmpty=true format-patch -q --cover-letter --no-signature -o "$tmp" base..HEAD
 
 # Carry the subject line and blurb over from the committed cover letter.
 if [ -r "$cover" ]; then

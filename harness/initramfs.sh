@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh OUT INIT TESTDIR LIST DEMODIR [EXTRA_TESTS]: pack the guest's
-# init, the tests LIST names (numbered so they run in its order), the demo
-# programs and optionally a user's directory of extra tests into an
-# uncompressed cpio archive.
+# initramfs.sh OUT INIT TESTDIR LIST DEMODIR GLIBCDIR [EXTRA_TESTS]: pack the
+# guest's init, the tests LIST names (numbered so they run in its order),
+# the glibc client test after them, the demo programs and optionally a
+# user's directory of extra tests into an uncompressed cpio archive.
 
 set -eu
 
@@ -13,7 +13,8 @@ init=$2
 tests=$3
 list=$4
 demo=$5
-extra=${6:-}
+glibc=$6
+extra=${7:-}
 
 die() { echo "initramfs: $*" >&2; exit 1; }
 
@@ -29,6 +30,15 @@ for target in $(grep -v '^#' "$list" | awk '{ print $2 }'); do
 done
 
 cp -a "$demo" "$root/demo"
+
+# The glibc test finds the two C libraries and its client under /glibc;
+# without 2.41 (SKIP says why) it reports a skip, never a pass.
+cp "$glibc/test" "$root/tests/$n-glibc"
+mkdir -p "$root/glibc"
+cp "$glibc/client" "$root/glibc/"
+for f in 2.41 2.36 SKIP; do
+	[ -e "$glibc/$f" ] && cp -a "$glibc/$f" "$root/glibc/"
+done
 
 if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"
