@@ -5,13 +5,15 @@
 #
 #   make                  build, boot, run the tests, show the demo
 #   make check            every test; last line "N passed, N failed, N skipped"
+#   make bench            the series' vDSO getrandom() timed natively (rig/)
 #   make check SERIES=none    the same tests on the unpatched base kernel
 #   make check EXTRA_TESTS=/abs/dir   also run that directory's executables
 #   make export           write the commits of build/linux to patches/
 #   make reset            drop build/linux's unexported commits and re-apply
 #   make clean            remove build/
 #
-# Phases: deps unpack apply config build selftests glibc initramfs boot tests.
+# Phases: deps unpack apply config build selftests glibc initramfs boot rig
+# tests.
 # Each is a target; stamps in build/ make a second run do only what changed.
 
 SERIES ?= patches/series
@@ -82,9 +84,9 @@ glibc: $(B)/glibc/client $(B)/glibc/test
 $(B)/glibc/.fetched: harness/glibc.sh | $(B)/.deps
 	@$(PHASE) glibc sh harness/glibc.sh $(B)/glibc
 	@touch $@
-$(B)/glibc/client: guest/glibc/client.c $(B)/glibc/.fetched
+$(B)/glibc/client: guest/glibc/client.c guest/glibc/phases.h $(B)/glibc/.fetched
 	@gcc -O2 -Wall -Wextra -pthread -o $@ $<
-$(B)/glibc/test: guest/glibc/glibc.c $(B)/glibc/.fetched
+$(B)/glibc/test: guest/glibc/glibc.c guest/glibc/phases.h $(B)/glibc/.fetched
 	@$(GUEST_CC) -o $@ $<
 
 initramfs: build selftests glibc $(B)/init $(DEMOS)
@@ -95,10 +97,26 @@ boot: initramfs
 	@$(PHASE) boot sh harness/boot.sh $(KTREE)/arch/x86/boot/bzImage \
 		$(RUN).cpio $(RUN) || true
 
+# The native rig: the series' own vDSO getrandom() code in host programs,
+# under sanitizers and a fuzzer (rig/README.md). Not for the base kernel.
+rig: $(B)/.applied
+	@$(PHASE) rig $(MAKE) --no-print-directory -s -C rig check \
+		RESULTS=$(CURDIR)/$(B)/rig/results
+
+bench: $(B)/.applied
+	@$(MAKE) --no-print-directory -s -C rig bench
+
+ifeq ($(SERIES),none)
+REPORTS := $(RUN)/results
+else
+REPORTS := $(RUN)/results $(B)/rig/results
+tests: rig
+endif
+
 # Not a timed phase: the summary line must be the last one printed.
 tests: boot
 	@echo "==> tests"
-	@sh harness/report.sh $(RUN)/results
+	@sh harness/report.sh $(REPORTS)
 
 demo: boot
 	@sh harness/demo.sh $(RUN)/results
@@ -115,4 +133,4 @@ clean:
 
 FORCE:
 .PHONY: all check deps unpack apply config build selftests initramfs boot \
-	tests demo glibc export reset clean FORCE
+	tests demo glibc rig bench export reset clean FORCE

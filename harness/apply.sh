@@ -30,7 +30,9 @@ git diff --quiet HEAD ||
 	die "$dir has uncommitted changes: commit them and run 'make export', or 'make reset'"
 
 want=$(cd - >/dev/null && cat $patches | patch_ids)
-have=$(git log -p --no-merges base..HEAD | patch_ids)
+# As harness/export.sh writes them: git patch-id reads an empty context
+# line differently from a " " one.
+have=$(git -c diff.suppressBlankEmpty=true log -p --no-merges base..HEAD | patch_ids)
 if [ "$want" = "$have" ]; then
 	echo "apply: $dir already has the series ($(git rev-list --count base..HEAD) patches)"
 	exit 0

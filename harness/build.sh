@@ -13,7 +13,10 @@ export KBUILD_BUILD_TIMESTAMP="2024-01-01 00:00:00"
 export KBUILD_BUILD_USER=harness KBUILD_BUILD_HOST=harness
 export CCACHE_SLOPPINESS=time_macros
 
-if ! make -C "$dir" -j"$(nproc)" CC="ccache gcc" bzImage headers >"$log" 2>&1; then
+# One goal per make: "bzImage headers" in one parallel make can install
+# the same uapi header twice at once.
+if ! { make -C "$dir" -j"$(nproc)" CC="ccache gcc" bzImage &&
+       make -C "$dir" -j"$(nproc)" CC="ccache gcc" headers; } >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -20 >&2
 	echo "build: failed, full log in $log" >&2
 	exit 1

@@ -23,13 +23,12 @@ block() {
 	} >> "$results"
 }
 
-# run NAME CMD...: run it, show and record its output and exit status.
+# run NAME CMD...: run it, record its output and exit status.
 run() {
 	name=$1
 	shift
 	"$@" > "$log" 2>&1
 	rc=$?
-	cat "$log"
 	if [ $rc -gt 128 ]; then
 		block "$name" "signal $((rc - 128))" "$log"
 	else
@@ -63,6 +62,5 @@ runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$O/fuzz.log")
 			sed 's/^/# /'
 	fi
 } > "$log"
-cat "$log"
 block rig/fuzz "code $rc" "$log"
 exit 0

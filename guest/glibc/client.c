@@ -40,28 +40,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "phases.h"
+
 #define __noreturn	__attribute__((noreturn))
 
-#define MARK_MAGIC	0x6772616e646f6dL	/* "grandom" */
-
-enum phase {
-	PH_START,
-	PH_WARMUP,
-	PH_GETRANDOM,
-	PH_ARC4RANDOM,
-	PH_ARC4RANDOM_BUF,
-	PH_ARC4RANDOM_UNIFORM,
-	PH_GETENTROPY,
-	PH_FORK,
-	PH_CHILD_FIRST,
-	PH_CHILD_MORE,
-	PH_THREADS,
-	PH_RESEED_SETUP,
-	PH_RESEED,			/* RESEED_ROUNDS phases, one per round */
-	PH_END = PH_RESEED + 3,
-};
-
-#define RESEED_ROUNDS	3
 #define RESEED_THREADS	4		/* plus the main thread */
 #define NTHREADS	16
 #define ENTROPY_CALLS	10

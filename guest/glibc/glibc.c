@@ -32,31 +32,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define MARK_MAGIC	0x6772616e646f6dL	/* "grandom" */
+#include "phases.h"
+
 #define NR_GETRANDOM	318
 #define KSFT_SKIP	4
 
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
-enum phase {
-	PH_START,
-	PH_WARMUP,
-	PH_GETRANDOM,
-	PH_ARC4RANDOM,
-	PH_ARC4RANDOM_BUF,
-	PH_ARC4RANDOM_UNIFORM,
-	PH_GETENTROPY,
-	PH_FORK,
-	PH_CHILD_FIRST,
-	PH_CHILD_MORE,
-	PH_THREADS,
-	PH_RESEED_SETUP,
-	PH_RESEED,
-	PH_END = PH_RESEED + 3,
-	PH_MAX,
-};
-
-#define RESEED_ROUNDS	3
 #define RESEED_STATES	5
 #define NTHREADS	16
 #define ENTROPY_CALLS	10
