@@ -15,7 +15,8 @@ initrd=$2
 out=$3
 timeout=${BOOT_TIMEOUT:-1800}
 test_timeout=${TEST_TIMEOUT:-600}
-cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 page_alloc.shuffle=0"
+# Any oops, WARN or bad page state (taint bit 5) panics, ending the run.
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 panic_on_taint=0x20"
 
 die() { echo "boot: $*" >&2; exit 1; }
 
@@ -54,17 +55,18 @@ fail=
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	fail="guest killed after ${timeout}s (hung?)"
 elif [ $rc -ne 0 ]; then
-	fail="qemu exited with $rc: $(tail -3 "$out/qemu.log")"
+	fail="qemu exited with $rc: $(tail -n 1 "$out/qemu.log")"
 fi
 oops=$(grep -E -m1 'Kernel panic|BUG:|WARNING:|Oops|general protection|Bad page|bad page' "$out/console.log")
 [ -n "$oops" ] && fail="${fail:+$fail; }kernel: $oops"
 grep -q '^DONE$' "$out/results" || fail="${fail:+$fail; }guest did not finish its tests"
 
 if [ -n "$fail" ]; then
+	# Counted by the report, whatever the guest got through.
+	echo "INIT-FAIL boot: $fail" >>"$out/results"
 	echo "boot: FAILED after ${elapsed}s: $fail" >&2
 	echo "boot: last lines of $out/console.log:" >&2
 	tail -25 "$out/console.log" | sed 's/^/  | /' >&2
-	# The report still counts what the guest got through.
 	exit 1
 fi
 echo "boot: guest finished in ${elapsed}s"
