@@ -286,9 +286,13 @@ static void reset_sys(void)
 
 static void test_params(void)
 {
-	struct {
+	/*
+	 * Aligned so that, taken as a state, it does not cross a page: that
+	 * is -EFAULT before anything else, and a stack slot may be anywhere.
+	 */
+	static struct {
 		uint32_t size, prot, flags, reserved[13];
-	} p;
+	} p __attribute__((aligned(256)));
 	ssize_t ret;
 
 	reset_sys();
