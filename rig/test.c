@@ -572,6 +572,16 @@ static void wipe_chacha(uint8_t *dst, size_t nblocks)
 	}
 }
 
+/* A fresh state keyed by a 1-byte call, and the model following it. */
+static void start_keyed(uint8_t *st, struct model *m, uint8_t *out, uint8_t *exp)
+{
+	reset_sys();
+	memset(st, 0, rig_layout.size);
+	vgr(st, out, 1, 0);
+	model_rekey_last(m);
+	model_fill(m, exp, 1);
+}
+
 static void test_generation_moves(void)
 {
 	uint8_t *page, *st = state_alloc(&page);
@@ -599,11 +609,7 @@ static void test_generation_moves(void)
 	      "generation moves twice: falls back to the syscall for the whole request");
 	bumps = 0;
 
-	reset_sys();
-	memset(st, 0, rig_layout.size);
-	vgr(st, out, 1, 0);
-	model_rekey_last(&m);
-	model_fill(&m, exp, 1);
+	start_keyed(st, &m, out, exp);
 	rig_chacha_hook = bump_chacha;
 	bumps = 1;
 	ret = vgr(st, out, 1000, 0);
@@ -612,11 +618,7 @@ static void test_generation_moves(void)
 	check(ret == 1000 && rig_sys.calls == 2 && !memcmp(out, exp, 1000),
 	      "generation moves mid-output (no syscall): rekeyed, output all from the new key");
 
-	reset_sys();
-	memset(st, 0, rig_layout.size);
-	vgr(st, out, 1, 0);
-	model_rekey_last(&m);
-	model_fill(&m, exp, 1);
+	start_keyed(st, &m, out, exp);
 	rig_chacha_hook = wipe_chacha;
 	wipe_target = st;
 	ret = vgr(st, out, 1000, 0);
