@@ -74,7 +74,14 @@ DEMOS := $(patsubst guest/demo/%.c,$(B)/demo/%,$(wildcard guest/demo/*.c))
 
 $(B)/init: guest/init.c | $(B)/.deps
 	@$(GUEST_CC) -o $@ $<
-$(B)/demo/%: guest/demo/%.c | $(B)/.deps
+$(B)/demo/%: guest/demo/%.c guest/vdso.h | $(B)/.deps
+	@mkdir -p $(@D)
+	@$(GUEST_CC) -o $@ $<
+
+# The harness's own guest tests, run after the kselftests and glibc's:
+# vmfork asks the host (harness/vm.sh) to clone the VM.
+GUEST_TESTS := $(B)/guest-tests/vmfork
+$(B)/guest-tests/vmfork: guest/vmfork/vmfork.c guest/vdso.h | $(B)/.deps
 	@mkdir -p $(@D)
 	@$(GUEST_CC) -o $@ $<
 
@@ -89,9 +96,10 @@ $(B)/glibc/client: guest/glibc/client.c guest/glibc/phases.h $(B)/glibc/.fetched
 $(B)/glibc/test: guest/glibc/glibc.c guest/glibc/phases.h $(B)/glibc/.fetched
 	@$(GUEST_CC) -o $@ $<
 
-initramfs: build selftests glibc $(B)/init $(DEMOS)
+initramfs: build selftests glibc $(B)/init $(DEMOS) $(GUEST_TESTS)
 	@$(PHASE) initramfs sh harness/initramfs.sh $(RUN).cpio $(B)/init \
-		$(B)/tests harness/tests $(B)/demo $(B)/glibc $(EXTRA_TESTS)
+		$(B)/tests harness/tests $(B)/demo $(B)/glibc $(B)/guest-tests \
+		$(EXTRA_TESTS)
 
 boot: initramfs
 	@$(PHASE) boot sh harness/boot.sh $(KTREE)/arch/x86/boot/bzImage \

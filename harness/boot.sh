@@ -18,19 +18,25 @@ test_timeout=${TEST_TIMEOUT:-600}
 # Any oops, WARN or bad page state (taint bit 5) panics, ending the run.
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 panic_on_taint=0x20"
 
+harness=$(dirname "$0")
+
 die() { echo "boot: $*" >&2; exit 1; }
 
 [ -r "$kernel" ] || die "no kernel $kernel"
 [ -r "$initrd" ] || die "no initramfs $initrd"
 mkdir -p "$out"
 
-# qemu ACCEL SECONDS EXTRA-CMDLINE: one guest run, console and results to $out.
+# qemu ACCEL SECONDS EXTRA-CMDLINE: one guest run, console and results to
+# $out, appended to by every QEMU of the run (harness/vm.sh clones the VM
+# when a test asks). timeout signals the whole process group: every QEMU.
 qemu() {
 	rm -f "$out/console.log" "$out/results.log"
-	timeout --foreground -k 5 "$2" qemu-system-x86_64 \
+	timeout -k 5 "$2" sh "$harness/vm.sh" "$out" \
 		-accel "$1" -cpu max -smp 2 -m 1G \
 		-nodefaults -display none -no-reboot \
-		-serial "file:$out/console.log" -serial "file:$out/results.log" \
+		-chardev "file,id=console,path=$out/console.log,append=on" \
+		-chardev "file,id=results,path=$out/results.log,append=on" \
+		-serial chardev:console -serial chardev:results \
 		-device virtio-rng-pci \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline $3" \
 		</dev/null >"$out/qemu.log" 2>&1

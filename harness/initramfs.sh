@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh OUT INIT TESTDIR LIST DEMODIR GLIBCDIR [EXTRA_TESTS]: pack the
-# guest's init, the tests LIST names (numbered so they run in its order),
-# the glibc client test after them, the demo programs and optionally a
-# user's directory of extra tests into an uncompressed cpio archive.
+# initramfs.sh OUT INIT TESTDIR LIST DEMODIR GLIBCDIR GUESTDIR [EXTRA_TESTS]:
+# pack the guest's init, the tests LIST names (numbered so they run in its
+# order), the glibc client test and the harness's own guest tests in
+# GUESTDIR after them, the demo programs and optionally a user's directory
+# of extra tests into an uncompressed cpio archive.
 
 set -eu
 
@@ -14,7 +15,8 @@ tests=$3
 list=$4
 demo=$5
 glibc=$6
-extra=${7:-}
+guest=$7
+extra=${8:-}
 
 die() { echo "initramfs: $*" >&2; exit 1; }
 
@@ -38,6 +40,11 @@ mkdir -p "$root/glibc"
 cp "$glibc/client" "$root/glibc/"
 for f in 2.41 2.36 SKIP; do
 	[ -e "$glibc/$f" ] && cp -a "$glibc/$f" "$root/glibc/"
+done
+
+for t in "$guest"/*; do
+	n=$((n + 1))
+	cp "$t" "$root/tests/$n-$(basename "$t")"
 done
 
 if [ -n "$extra" ]; then

@@ -26,6 +26,7 @@
 
 #define MAP_DROPPABLE_VALUE	0x08
 #define PAGE			4096UL
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 static int n_tests, n_fail, n_skip;
 
@@ -664,6 +665,103 @@ static void test_forward_secrecy(void)
 	free(page);
 }
 
+static int shares_window(const unsigned char *a, size_t a_len, const unsigned char *b, size_t b_len)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= a_len; i++)
+		if (contains(b, b_len, a + i, 8))
+			return 1;
+	return 0;
+}
+
+/*
+ * The selftest's view of fast key erasure, with the layout known: after each
+ * call of 1 B to 4 KiB (twice, to meet other batch positions), no 8 bytes of
+ * its output are in the state, and a call that made blocks left no 8 bytes
+ * of the key it started with.
+ */
+static void test_erasure_lengths(void)
+{
+	static const size_t elens[] = { 1, 7, 31, 32, 33, 63, 64, 65, 95, 96, 97, 200, 512,
+					4096, 4097 };
+	size_t n = ARRAY_SIZE(elens), i, len, pos;
+	unsigned char *page, *st = state_alloc(&page);
+	unsigned char *out = malloc(4097), key[32];
+	int ok = 1, blocks = 0;
+
+	reset_sys();
+	vgr(st, out, 1, 0);
+	for (i = 0; i < 2 * n && ok; i++) {
+		len = elens[i % n];
+		pos = ST_POS(st);
+		memcpy(key, ST_KEY(st), 32);
+		ok = vgr(st, out, len, 0) == (ssize_t)len &&
+		     !shares_window(st, rig_layout.size, out, len);
+		if (ok && len > rig_layout.batch_len - pos) {
+			blocks++;
+			ok = !shares_window(key, 32, st, rig_layout.size);
+		}
+		if (!ok)
+			printf("# len %zu from batch pos %zu: output or old key in the state\n",
+			       len, pos);
+	}
+	check(ok && rig_sys.calls == 1 && blocks > 10,
+	      "forward secrecy: %zu calls of 1 B to 4 KiB: no output in the state, a new key in each of the %d that made blocks",
+	      2 * n, blocks);
+	free(out);
+	free(page);
+}
+
+/*
+ * A signal handler re-entering with the state in the middle of a call, made
+ * deterministic: the call's first block function call makes one 48-byte call
+ * on the same state. Without the in_use guard it works with the key and
+ * batch the outer call is still using and hands out the outer call's bytes.
+ */
+static unsigned char *reenter_state;
+static unsigned char reenter_out[48];
+static ssize_t reenter_ret;
+
+static void reenter_chacha(unsigned char *dst, size_t nblocks)
+{
+	unsigned char *st = reenter_state;
+
+	(void)dst;
+	(void)nblocks;
+	if (!st)
+		return;
+	reenter_state = NULL;
+	reenter_ret = rig_vgetrandom(reenter_out, sizeof(reenter_out), 0, st, rig_layout.size);
+}
+
+static void test_reentry_outputs(void)
+{
+	static const size_t rlens[] = { 200, 1000, 4096 };
+	size_t n = ARRAY_SIZE(rlens), i;
+	unsigned char *page, *st = state_alloc(&page);
+	unsigned char out[4096], exp[4096];
+	unsigned int repeated = 0;
+	struct model m;
+	int ok = 1;
+	ssize_t ret;
+
+	for (i = 0; i < n; i++) {
+		start_keyed(st, &m, out, exp);
+		reenter_state = st;
+		reenter_ret = 0;
+		rig_chacha_hook = reenter_chacha;
+		ret = vgr(st, out, rlens[i], 0);
+		rig_chacha_hook = NULL;
+		ok &= ret == (ssize_t)rlens[i] && !reenter_state && reenter_ret == 48;
+		repeated += shares_window(reenter_out, 48, out, rlens[i]);
+	}
+	check(ok && !repeated,
+	      "re-entry: a call on the same state from inside a call shares no 8 bytes with its output (%u of %zu did)",
+	      repeated, n);
+	free(page);
+}
+
 /* SIGALRM at a high rate zeroing the state (as reclaim may) during large calls. */
 static uint8_t *volatile sig_state;
 static volatile unsigned long sig_count;
@@ -785,6 +883,8 @@ int main(void)
 	test_two_states();
 	test_generation_moves();
 	test_forward_secrecy();
+	test_erasure_lengths();
+	test_reentry_outputs();
 	test_cap();
 	test_signals();
 	printf("1..%d\n", n_tests);
