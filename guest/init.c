@@ -156,8 +156,9 @@ close_fd:
 }
 
 /*
- * The kernel has no ACPI to power off with: reboot instead, which QEMU,
- * started with -no-reboot, takes as the end of the run.
+ * Reboot rather than power off, which needs ACPI (a debug or base kernel
+ * may be built without): QEMU, started with -no-reboot, takes it as the
+ * end of the run.
  */
 static void __noreturn power_off(void)
 {

@@ -23,15 +23,27 @@ cr=$(printf '\r')
 
 die() { echo "vm: $*" >&2; exit 1; }
 
-rm -f "$ctl.in" "$ctl.out" "$qmp.in" "$qmp.out" "$snap" "$dir"/qemu.pid.*
+case $dir in *[!A-Za-z0-9/._-]*) die "$dir: a path QMP and sh take as it is, please" ;; esac
+rm -f "$ctl.in" "$ctl.out" "$qmp.in" "$qmp.out" "$snap" "$snap.part" "$dir"/qemu.pid.*
 mkfifo "$ctl.in" "$ctl.out" "$qmp.in" "$qmp.out"
 # Read and write ends both, so that no open blocks and no QEMU quitting
 # ever makes an end of file here.
 exec 3<>"$ctl.out" 4<>"$ctl.in" 5<>"$qmp.out" 6<>"$qmp.in"
 
 instance=0
-# No QEMU outlives this script.
-trap 'for p in "$dir"/qemu.pid.*; do [ -r "$p" ] && kill "$(cat "$p")" 2>/dev/null; done' EXIT
+# kill_qemus: no QEMU outlives this script. A pidfile left by a QEMU that
+# died names a process only if that process is a QEMU still.
+kill_qemus() {
+	set +e
+	for p in "$dir"/qemu.pid.*; do
+		[ -r "$p" ] || continue
+		pid=$(cat "$p")
+		case $(cat "/proc/$pid/comm" 2>/dev/null) in
+		qemu-system-*) kill "$pid" ;;
+		esac
+	done
+}
+trap kill_qemus EXIT
 trap 'exit 143' TERM INT
 
 # start boot|incoming QEMU-ARGS...: the next QEMU, in the background,
@@ -92,16 +104,21 @@ qmp_connect() {
 	qmp '{"execute": "qmp_capabilities"}'
 }
 
-# migration_done: poll until the migration in or out has completed.
+# migration_done: poll until the migration in or out has completed, for
+# two minutes at most: the guest's clock stands still meanwhile, so only
+# this side can tell that it takes too long.
 migration_done() {
-	while :; do
+	tries=600
+	while [ $tries -gt 0 ]; do
 		qmp '{"execute": "query-migrate"}'
 		case $reply in
 		*'"status": "completed"'*) return 0 ;;
 		*'"status": "failed"'*|*'"status": "cancelled"'*) die "migration: $reply" ;;
 		esac
+		tries=$((tries - 1))
 		sleep 0.2
 	done
+	die "migration: not done after two minutes: $reply"
 }
 
 # wait_exit N: until QEMU instance N has gone.
@@ -116,12 +133,20 @@ wait_exit() {
 clone() {
 	mode=$1
 	shift
+	# The snapshot gets its name once cat has written all of it: QEMU
+	# may report the migration completed before cat has finished.
 	qmp '{"execute": "stop"}'
-	qmp "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $snap\"}}"
+	qmp "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $snap.part && mv $snap.part $snap\"}}"
 	migration_done
 	qmp '{"execute": "quit"}'
 	wait_exit "$instance"
 	rm -f "$dir/qemu.pid.$instance"
+	tries=100
+	while [ ! -e "$snap" ]; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || die "no complete snapshot $snap"
+		sleep 0.1
+	done
 	[ "$mode" = NEW ] && guid=$(cat /proc/sys/kernel/random/uuid)
 	echo "vm: clone $instance: restoring with $mode generation ID $guid" >&2
 	start incoming "$@"
