@@ -7,6 +7,7 @@
 #   make check            every test; last line "N passed, N failed, N skipped"
 #   make bench            the series' vDSO getrandom() timed natively (rig/)
 #   make check SERIES=none    the same tests on the unpatched base kernel
+#   make check-debug      the same tests on a debug kernel (VARIANT=debug)
 #   make check EXTRA_TESTS=/abs/dir   also run that directory's executables
 #   make export           write the commits of build/linux to patches/
 #   make reset            drop build/linux's unexported commits and re-apply
@@ -17,6 +18,9 @@
 # Each is a target; stamps in build/ make a second run do only what changed.
 
 SERIES ?= patches/series
+# VARIANT=debug: the same phases for another kernel, in a tree of its own
+# (build/debug/linux), configured with harness/debug.config on top.
+VARIANT ?=
 EXTRA_TESTS ?=
 B := build
 TREE := $(B)/linux
@@ -25,11 +29,19 @@ PHASE := sh harness/phase.sh
 ifeq ($(SERIES),none)
 KTREE := $(B)/base/linux
 RUN := $(B)/run-none
+else ifneq ($(VARIANT),)
+KTREE := $(B)/$(VARIANT)/linux
+RUN := $(B)/run-$(VARIANT)
 else
 KTREE := $(TREE)
 RUN := $(B)/run
 endif
 STAMP := $(dir $(KTREE))
+FRAGMENTS := harness/kernel.config $(if $(VARIANT),harness/$(VARIANT).config)
+# The patched tree of this run: its selftests run in the guest, also on
+# the unpatched base kernel.
+PTREE := $(if $(filter none,$(SERIES)),$(TREE),$(KTREE))
+APPLIED := $(dir $(PTREE)).applied
 
 PATCHES := patches/series $(wildcard patches/*.patch)
 
@@ -44,21 +56,21 @@ $(B)/.deps: harness/deps.sh
 	@touch $@
 
 unpack: $(KTREE)/.git
-$(B)/linux/.git $(B)/base/linux/.git: | $(B)/.deps
+$(sort $(PTREE)/.git $(KTREE)/.git): | $(B)/.deps
 	@mkdir -p $(dir $(@D))
 	@$(PHASE) unpack sh harness/unpack.sh $(@D)
 
-apply: $(B)/.applied
-$(B)/.applied: $(PATCHES) harness/apply.sh $(TREE)/.git
-	@$(PHASE) apply sh harness/apply.sh $(TREE) patches/series
+apply: $(APPLIED)
+$(APPLIED): $(PATCHES) harness/apply.sh $(PTREE)/.git
+	@$(PHASE) apply sh harness/apply.sh $(PTREE) patches/series
 	@touch $@
 
 ifeq ($(SERIES),none)
-$(STAMP).config: harness/kernel.config $(KTREE)/.git
+$(STAMP).config: $(FRAGMENTS) $(KTREE)/.git
 else
-$(STAMP).config: harness/kernel.config $(B)/.applied
+$(STAMP).config: $(FRAGMENTS) $(APPLIED)
 endif
-	@$(PHASE) config sh harness/config.sh $(KTREE) harness/kernel.config
+	@$(PHASE) config sh harness/config.sh $(KTREE) $(FRAGMENTS)
 	@touch $@
 config: $(STAMP).config
 
@@ -66,8 +78,8 @@ config: $(STAMP).config
 build: $(STAMP).config FORCE
 	@$(PHASE) build sh harness/build.sh $(KTREE)
 
-selftests: $(B)/.applied FORCE
-	@$(PHASE) selftests sh harness/selftests.sh $(TREE) harness/tests $(B)/tests
+selftests: $(APPLIED) FORCE
+	@$(PHASE) selftests sh harness/selftests.sh $(PTREE) harness/tests $(B)/tests
 
 GUEST_CC := gcc -static -O2 -Wall -Wextra
 DEMOS := $(patsubst guest/demo/%.c,$(B)/demo/%,$(wildcard guest/demo/*.c))
@@ -114,12 +126,14 @@ rig: $(B)/.applied
 bench: $(B)/.applied
 	@$(MAKE) --no-print-directory -s -C rig bench
 
-ifeq ($(SERIES),none)
-REPORTS := $(RUN)/results
-else
+# The rig tests the series' code, not a kernel: once, with the test kernel.
+ifeq ($(SERIES)$(VARIANT),$(SERIES))
+ifneq ($(SERIES),none)
 REPORTS := $(RUN)/results $(B)/rig/results
 tests: rig
 endif
+endif
+REPORTS ?= $(RUN)/results
 
 # Not a timed phase: the summary line must be the last one printed.
 tests: boot
@@ -128,6 +142,9 @@ tests: boot
 
 demo: boot
 	@sh harness/demo.sh $(RUN)/results
+
+check-debug:
+	@$(MAKE) --no-print-directory check VARIANT=debug
 
 export:
 	@sh harness/export.sh $(TREE) patches
@@ -140,5 +157,5 @@ clean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all check deps unpack apply config build selftests initramfs boot \
+.PHONY: all check check-debug deps unpack apply config build selftests initramfs boot \
 	tests demo glibc rig bench export reset clean FORCE

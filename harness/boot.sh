@@ -6,7 +6,8 @@
 # The console (ttyS0) goes to OUTDIR/console.log, and the results port
 # (ttyS1), which only the guest's init writes to, to OUTDIR/results.log.
 # A guest that does not power off within BOOT_TIMEOUT seconds is killed.
-# Panics, oopses, WARNs and bad page states fail the run.
+# Panics, oopses, WARNs, bad page states, sanitizer, lockdep and hung-task
+# reports fail the run.
 
 set -u
 
@@ -63,7 +64,8 @@ if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 elif [ $rc -ne 0 ]; then
 	fail="qemu exited with $rc: $(tail -n 1 "$out/qemu.log")"
 fi
-oops=$(grep -E -m1 'Kernel panic|BUG:|WARNING:|Oops|general protection|Bad page|bad page' "$out/console.log")
+# BUG: also covers KASAN and KFENCE reports, WARNING: lockdep's.
+oops=$(grep -E -m1 'Kernel panic|BUG:|WARNING:|Oops|general protection|Bad page|bad page|UBSAN:|blocked for more than' "$out/console.log")
 [ -n "$oops" ] && fail="${fail:+$fail; }kernel: $oops"
 grep -q '^DONE$' "$out/results" || fail="${fail:+$fail; }guest did not finish its tests"
 

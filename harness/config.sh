@@ -1,22 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# config.sh DIR FRAGMENT: tinyconfig plus FRAGMENT, then check that every
-# symbol FRAGMENT sets survived olddefconfig (a dependency we forgot would
-# otherwise drop it silently, and a test would skip instead of run).
+# config.sh DIR FRAGMENT...: tinyconfig plus the FRAGMENTs, merged in
+# order, then a check that every symbol they set survived olddefconfig (a
+# dependency we forgot would otherwise drop it silently, and a test would
+# skip instead of run).
 
 set -eu
 
 dir=$1
-fragment=$(realpath "$2")
+shift
+fragments=
+for f in "$@"; do
+	fragments="$fragments $(realpath "$f")"
+done
 
 cd "$dir"
 make -s tinyconfig >/dev/null
-scripts/kconfig/merge_config.sh -m -O . .config "$fragment" >/dev/null
+# shellcheck disable=SC2086
+scripts/kconfig/merge_config.sh -m -O . .config $fragments >/dev/null
 make -s olddefconfig >/dev/null
 
 lost=
-for want in $(grep '^CONFIG_' "$fragment"); do
+# shellcheck disable=SC2086
+for want in $(cat $fragments | grep '^CONFIG_'); do
 	grep -qxF "$want" .config || lost="$lost ${want%%=*}"
 done
 if [ -n "$lost" ]; then
@@ -24,4 +31,5 @@ if [ -n "$lost" ]; then
 	echo "config: check their dependencies ('make menuconfig', '/' to search)" >&2
 	exit 1
 fi
-echo "config: $(grep -c '^CONFIG_' "$fragment") fragment symbols set, $(grep -c '=y' .config) =y in all"
+# shellcheck disable=SC2086
+echo "config: $(cat $fragments | grep -c '^CONFIG_') fragment symbols set, $(grep -c '=y' .config) =y in all"
