@@ -5,7 +5,7 @@
 # listed in SERIES (one file name per line, relative to SERIES' directory).
 #
 # Commits in DIR are the series being edited: they are never thrown away
-# unless patches/ already holds them (same patch-id), so a stale tree is
+# unless the harness put them there (apply, export), so a stale tree is
 # refreshed but unexported work makes this stop instead.
 
 set -eu
@@ -15,8 +15,6 @@ series=$2
 pdir=$(dirname "$series")
 
 die() { echo "apply: $*" >&2; exit 1; }
-
-patch_ids() { git patch-id --stable | cut -d' ' -f1 | sort; }
 
 [ -r "$series" ] || die "no series file $series"
 patches=
@@ -29,17 +27,27 @@ cd "$dir"
 git diff --quiet HEAD ||
 	die "$dir has uncommitted changes: commit them and run 'make export', or 'make reset'"
 
-want=$(cd - >/dev/null && cat $patches | patch_ids)
-# As harness/export.sh writes them: git patch-id reads an empty context
-# line differently from a " " one.
-have=$(git -c diff.suppressBlankEmpty=true log -p --no-merges base..HEAD | patch_ids)
-if [ "$want" = "$have" ]; then
+# What the series gives, applied to base in an index of its own, against
+# what the tree has: contents, not patch-ids (git patch-id stops reading a
+# diff at an empty context line, and export.sh writes those).
+index=$(mktemp)
+trap 'rm -f "$index"' EXIT
+GIT_INDEX_FILE=$index git read-tree base
+for p in $patches; do
+	case $p in /*) ;; *) p=$OLDPWD/$p ;; esac
+	GIT_INDEX_FILE=$index git apply --cached "$p" 2>/dev/null ||
+		die "$(basename "$p") does not apply to $(git log -1 --format=%s base)"
+done
+if [ "$(GIT_INDEX_FILE=$index git write-tree)" = "$(git rev-parse 'HEAD^{tree}')" ]; then
 	echo "apply: $dir already has the series ($(git rev-list --count base..HEAD) patches)"
+	git rev-parse HEAD >.git/harness-head
 	exit 0
 fi
-unsaved=$(printf '%s\n' "$have" | grep -vxF -e "$want" -e '' || true)
-[ -z "$unsaved" ] ||
-	die "$dir has $(echo "$unsaved" | wc -l) commit(s) not in patches/: run 'make export' to keep them, or 'make reset' to drop them"
+# The tree differs: it is stale if its HEAD is what the harness last
+# applied or exported (or the base); other commits are work not saved.
+head=$(git rev-parse HEAD)
+[ "$head" = "$(git rev-parse base)" ] || [ "$head" = "$(cat .git/harness-head 2>/dev/null)" ] ||
+	die "$dir has commits not in patches/: run 'make export' to keep them, or 'make reset' to drop them"
 
 git am --abort >/dev/null 2>&1 || true
 git reset -q --hard base
@@ -53,3 +61,4 @@ for p in $patches; do
 	fi
 	echo "apply: $(git log -1 --format=%s)"
 done
+git rev-parse HEAD >.git/harness-head

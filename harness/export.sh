@@ -44,4 +44,6 @@ fi
 rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
 cp "$tmp"/*.patch "$out"/
 (cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') > "$out/series"
+# The tree now holds what patches/ holds: apply.sh may refresh it later.
+git -C "$dir" rev-parse HEAD >"$(git -C "$dir" rev-parse --absolute-git-dir)/harness-head"
 echo "export: $n patches to $out"
