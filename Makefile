@@ -127,7 +127,7 @@ bench: $(B)/.applied
 	@$(MAKE) --no-print-directory -s -C rig bench
 
 # The rig tests the series' code, not a kernel: once, with the test kernel.
-ifeq ($(SERIES)$(VARIANT),$(SERIES))
+ifeq ($(VARIANT),)
 ifneq ($(SERIES),none)
 REPORTS := $(RUN)/results $(B)/rig/results
 tests: rig
