@@ -6,6 +6,7 @@
 # The console (ttyS0) goes to OUTDIR/console.log, and the results port
 # (ttyS1), which only the guest's init writes to, to OUTDIR/results.log.
 # A guest that does not power off within BOOT_TIMEOUT seconds is killed.
+# BOOT_ARGS is added to the kernel command line (a variant's own needs).
 # Panics, oopses, WARNs, bad page states, sanitizer, lockdep and hung-task
 # reports fail the run.
 
@@ -18,6 +19,7 @@ timeout=${BOOT_TIMEOUT:-1800}
 test_timeout=${TEST_TIMEOUT:-600}
 # Any oops, WARN or bad page state (taint bit 5) panics, ending the run.
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 panic_on_taint=0x20"
+cmdline="$cmdline ${BOOT_ARGS:-}"
 
 harness=$(dirname "$0")
 

@@ -100,9 +100,7 @@ static void do_call(size_t len, unsigned int flags, size_t opaque_len, int null_
 	if (in_use_once)
 		st[rig_layout.in_use] = 1;
 	memset(out, 0xa5, sizeof(out));
-	memcpy(m.key, st + rig_layout.key, 32);
-	memcpy(m.batch, st + rig_layout.batch, 96);
-	m.pos = st[rig_layout.pos];
+	model_load(&m, st);
 
 	if (opaque_len == ~0UL && !buf && !len && !flags) {
 		/* The query, with the state as the params to fill in. */
@@ -164,8 +162,9 @@ static void do_call(size_t len, unsigned int flags, size_t opaque_len, int null_
 		FAIL("wrote past the %zu-byte buffer", len);
 	if (want == -EFAULT || (opaque_len == ~0UL && !buf && !len && !flags))
 		goto out;
-	if (st[rig_layout.pos] > 96)
-		FAIL("pos %u past the batch", st[rig_layout.pos]);
+	model_load(&m, st);
+	if (m.pos > rig_layout.batch_len)
+		FAIL("pos %zu past the batch", m.pos);
 	if (st[rig_layout.in_use] != in_use_once)
 		FAIL("in_use %u after the call", st[rig_layout.in_use]);
 	if (fast && st_gen() && st_gen() != generation)

@@ -15,9 +15,26 @@
 ssize_t rig_vgetrandom(void *buffer, size_t len, unsigned int flags,
 		       void *opaque_state, size_t opaque_len);
 
-/* The tree's assembly block function. */
-void __arch_chacha20_blocks_nostack(uint8_t *dst_bytes, const uint32_t *key,
-				    uint32_t *counter, size_t nblocks);
+/*
+ * The series' vgetrandom() built with each path of the block function, as
+ * the vDSO is once patched on a CPU with AVX2 and as it is without (the
+ * main one above calls the unpatched entry, which is the SSE2 x3 code).
+ */
+ssize_t rig_vgetrandom_avx2x6(void *buffer, size_t len, unsigned int flags,
+			      void *opaque_state, size_t opaque_len);
+ssize_t rig_vgetrandom_sse2x1(void *buffer, size_t len, unsigned int flags,
+			      void *opaque_state, size_t opaque_len);
+
+/*
+ * The tree's assembly block function: the dispatching entry, which the rig
+ * cannot patch (so it runs the SSE2 x3 code), and each path on its own.
+ */
+typedef void rig_chacha_fn(uint8_t *dst_bytes, const uint32_t *key, uint32_t *counter,
+			   size_t nblocks);
+rig_chacha_fn __arch_chacha20_blocks_nostack;
+rig_chacha_fn __chacha20_blocks_nostack_sse2x1;
+rig_chacha_fn __chacha20_blocks_nostack_sse2x3;
+rig_chacha_fn __chacha20_blocks_nostack_avx2x6;
 
 /* struct vgetrandom_state, as offsets and sizes (from the tree's header). */
 struct rig_layout {
@@ -25,7 +42,7 @@ struct rig_layout {
 	size_t batch, batch_len;
 	size_t key, key_len;
 	size_t generation;
-	size_t pos;
+	size_t pos, pos_size;
 	size_t in_use;
 	size_t max_len;		/* the request cap the code applies */
 };

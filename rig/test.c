@@ -268,9 +268,16 @@ static uint8_t *state_alloc(uint8_t **page)
 }
 
 #define ST_GEN(s)	(*(volatile uint64_t *)((s) + rig_layout.generation))
-#define ST_POS(s)	(*(volatile uint8_t *)((s) + rig_layout.pos))
+#define ST_POS(s)	st_pos(s)
 #define ST_IN_USE(s)	(*(volatile uint8_t *)((s) + rig_layout.in_use))
 #define ST_KEY(s)	((s) + rig_layout.key)
+
+static unsigned int st_pos(const uint8_t *s)
+{
+	if (rig_layout.pos_size == 1)
+		return *(volatile const uint8_t *)(s + rig_layout.pos);
+	return *(volatile const uint16_t *)(s + rig_layout.pos);
+}
 
 static ssize_t vgr(uint8_t *state, void *buf, size_t len, unsigned int flags)
 {
@@ -304,8 +311,10 @@ static void test_params(void)
 	      is_zero(p.reserved, sizeof(p.reserved)) && rig_sys.calls == 0,
 	      "params: query returns 0, size %u, prot 0x%x, flags 0x%x, reserved zero, no syscall",
 	      p.size, p.prot, p.flags);
-	check(rig_layout.size <= 256 && rig_layout.size % 8 == 0,
-	      "params: state size %zu is small and a multiple of 8", rig_layout.size);
+	/* glibc 2.41 rounds each state up to a cache line and packs them in pages. */
+	check(rig_layout.size <= 448 && rig_layout.size % 8 == 0,
+	      "params: state size %zu is small and a multiple of 8 (%lu to a page as glibc packs them)",
+	      rig_layout.size, PAGE / ((rig_layout.size + 63) / 64 * 64));
 
 	memset(&p, 0xff, sizeof(p));
 	ret = rig_vgetrandom(NULL, 0, GRND_NONBLOCK, &p, ~0UL);
@@ -640,24 +649,25 @@ static int contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t 
 static void test_forward_secrecy(void)
 {
 	uint8_t *page, *st = state_alloc(&page);
-	uint8_t key[32], out[300], batch[96];
-	size_t pos, i;
+	uint8_t key[32], out[MODEL_MAX_BATCH + 300], batch[MODEL_MAX_BATCH];
+	size_t pos, i, len = rig_layout.batch_len + 200;
 	int ok;
 
+	/* More than the batch holds: blocks are made, so the key must change. */
 	reset_sys();
 	vgr(st, out, 10, 0);
 	memcpy(key, ST_KEY(st), 32);
-	vgr(st, out, 300, 0);
+	vgr(st, out, len, 0);
 	ok = !contains(st, rig_layout.size, key, 8) && !contains(st, rig_layout.size, key + 24, 8);
-	for (i = 0; i + 8 <= 300; i += 8)
+	for (i = 0; i + 8 <= len; i += 8)
 		ok &= !contains(st, rig_layout.size, out + i, 8);
 	check(ok, "forward secrecy: the key that made the output and the output are gone");
 
 	pos = ST_POS(st);
-	memcpy(batch, st + rig_layout.batch, 96);
+	memcpy(batch, st + rig_layout.batch, rig_layout.batch_len);
 	memcpy(key, ST_KEY(st), 32);
 	vgr(st, out, 20, 0);
-	check(pos + 20 <= 96 && !memcmp(out, batch + pos, 20) &&
+	check(pos + 20 <= rig_layout.batch_len && !memcmp(out, batch + pos, 20) &&
 	      is_zero(st + rig_layout.batch + pos, 20) && ST_POS(st) == pos + 20 &&
 	      !memcmp(key, ST_KEY(st), 32),
 	      "forward secrecy: batch bytes handed out are wiped (pos %zu -> %u)", pos,
@@ -684,7 +694,7 @@ static int shares_window(const unsigned char *a, size_t a_len, const unsigned ch
 static void test_erasure_lengths(void)
 {
 	static const size_t elens[] = { 1, 7, 31, 32, 33, 63, 64, 65, 95, 96, 97, 200, 512,
-					4096, 4097 };
+					4096, 4097, 300, 400, 700, 1000 };
 	size_t n = ARRAY_SIZE(elens), i, len, pos;
 	unsigned char *page, *st = state_alloc(&page);
 	unsigned char *out = malloc(4097), key[32];
@@ -737,7 +747,7 @@ static void reenter_chacha(unsigned char *dst, size_t nblocks)
 
 static void test_reentry_outputs(void)
 {
-	static const size_t rlens[] = { 200, 1000, 4096 };
+	static const size_t rlens[] = { 600, 1000, 4096 };
 	size_t n = ARRAY_SIZE(rlens), i;
 	unsigned char *page, *st = state_alloc(&page);
 	unsigned char out[4096], exp[4096];
@@ -832,7 +842,7 @@ static void signal_run(const char *what, size_t reenter, size_t len, int calls, 
 			       rig_sys.last_ret, has_zero_run(out, n) ? ", zero run" : "");
 			ok = 0;
 		}
-		if (ST_POS(st) > 96) {
+		if (ST_POS(st) > rig_layout.batch_len) {
 			/* The next call would read and wipe past the state: stop. */
 			set_timer(0);
 			printf("# call %d: state pos %u after the call, past the %zu-byte batch\n",
@@ -865,6 +875,309 @@ static void test_signals(void)
 	signal_run("zeroing the state then re-entering with it", 50, 200, 150000, 50);
 }
 
+/* ---- each path of the block function ---- */
+
+struct path {
+	const char *name;
+	rig_chacha_fn *fn;
+	int avx2;		/* needs AVX2 */
+	int vec_used;		/* vector registers 0 .. vec_used - 1 it uses */
+	int ymm;		/* clears them whole (ymm), not just the xmm part */
+};
+
+static const struct path paths[] = {
+	{ "entry", __arch_chacha20_blocks_nostack, 0, 16, 0 },
+	{ "sse2x1", __chacha20_blocks_nostack_sse2x1, 0, 10, 0 },
+	{ "sse2x3", __chacha20_blocks_nostack_sse2x3, 0, 16, 0 },
+	{ "avx2x6", __chacha20_blocks_nostack_avx2x6, 1, 16, 1 },
+};
+
+static int have_avx2;
+
+static int path_skipped(const struct path *p)
+{
+	if (p->avx2 && !have_avx2) {
+		skip(p->name, "this CPU has no AVX2");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Calls a block function with known values in the callee-saved registers
+ * and every vector register set to all ones, and records what they hold
+ * after the call. rsp as it was at the call is kept in the struct, and the
+ * trampoline takes it back from there, so a callee that got rsp wrong
+ * cannot make it pop the wrong registers or return to the wrong place.
+ */
+struct tramp {
+	uint64_t in[6];		/* 0: rbx, rbp, r12, r13, r14, r15 */
+	uint64_t out[6];	/* 48: the same after the call */
+	uint64_t rsp_before;	/* 96 */
+	uint64_t rsp_after;	/* 104 */
+	rig_chacha_fn *fn;	/* 112 */
+	uint64_t ymm;		/* 120: fill and dump whole ymm registers */
+	uint8_t vec[16][32];	/* 128: vector registers after the call */
+};
+
+void rig_tramp(uint8_t *dst, const uint32_t *key, uint32_t *counter, size_t nblocks,
+	       struct tramp *t);
+struct tramp *rig_tramp_cur;
+
+#define VFILL(n)	"	vpcmpeqd %ymm" #n ", %ymm" #n ", %ymm" #n "\n"
+#define XFILL(n)	"	pcmpeqd %xmm" #n ", %xmm" #n "\n"
+#define VDUMP(n)	"	vmovdqu %ymm" #n ", 128 + 32 * " #n "(%rax)\n"
+#define XDUMP(n)	"	movdqu %xmm" #n ", 128 + 32 * " #n "(%rax)\n"
+#define ALL16(m)	m(0) m(1) m(2) m(3) m(4) m(5) m(6) m(7) \
+			m(8) m(9) m(10) m(11) m(12) m(13) m(14) m(15)
+
+asm(".text\n"
+	".globl rig_tramp\n"
+	".type rig_tramp, @function\n"
+	"rig_tramp:\n"
+	"	push	%rbx\n"
+	"	push	%rbp\n"
+	"	push	%r12\n"
+	"	push	%r13\n"
+	"	push	%r14\n"
+	"	push	%r15\n"
+	"	sub	$8, %rsp\n"	/* rsp 16-byte aligned at the call */
+	"	mov	%r8, rig_tramp_cur(%rip)\n"
+	"	mov	%rsp, 96(%r8)\n"
+	"	mov	0(%r8), %rbx\n"
+	"	mov	8(%r8), %rbp\n"
+	"	mov	16(%r8), %r12\n"
+	"	mov	24(%r8), %r13\n"
+	"	mov	32(%r8), %r14\n"
+	"	mov	40(%r8), %r15\n"
+	"	cmpq	$0, 120(%r8)\n"
+	"	je	1f\n"
+	ALL16(VFILL)
+	"	jmp	2f\n"
+	"1:\n"
+	ALL16(XFILL)
+	"2:\n"
+	"	call	*112(%r8)\n"
+	"	mov	rig_tramp_cur(%rip), %rax\n"
+	"	mov	%rbx, 48(%rax)\n"
+	"	mov	%rbp, 56(%rax)\n"
+	"	mov	%r12, 64(%rax)\n"
+	"	mov	%r13, 72(%rax)\n"
+	"	mov	%r14, 80(%rax)\n"
+	"	mov	%r15, 88(%rax)\n"
+	"	mov	%rsp, 104(%rax)\n"
+	"	cmpq	$0, 120(%rax)\n"
+	"	je	3f\n"
+	ALL16(VDUMP)
+	"	vzeroupper\n"
+	"	jmp	4f\n"
+	"3:\n"
+	ALL16(XDUMP)
+	"4:\n"
+	"	mov	96(%rax), %rsp\n"
+	"	add	$8, %rsp\n"
+	"	pop	%r15\n"
+	"	pop	%r14\n"
+	"	pop	%r13\n"
+	"	pop	%r12\n"
+	"	pop	%rbp\n"
+	"	pop	%rbx\n"
+	"	ret\n"
+	".size rig_tramp, .-rig_tramp\n");
+
+static void test_path_registers(const struct path *p)
+{
+	static const size_t counts[] = { 0, 1, 2, 3, 4, 5, 6, 7, 12, 17 };
+	uint8_t buf[17 * 64];
+	uint32_t key[8], ctr[2] = { 0xfffffffe, 0 };
+	int ymm = have_avx2, regs_ok = 1, vec_ok = 1;
+	size_t i, r, width;
+	struct tramp t;
+
+	rnd(key, sizeof(key));
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		memset(&t, 0x5a, sizeof(t));
+		rnd(t.in, sizeof(t.in));
+		t.fn = p->fn;
+		t.ymm = ymm;
+		rig_tramp(buf, key, ctr, counts[i], &t);
+		regs_ok &= !memcmp(t.in, t.out, sizeof(t.in)) && t.rsp_after == t.rsp_before;
+		/* With no blocks nothing is loaded, so there is nothing to clear. */
+		if (!counts[i])
+			continue;
+		width = p->ymm && ymm ? 32 : 16;
+		for (r = 0; r < (size_t)p->vec_used; r++)
+			vec_ok &= is_zero(t.vec[r], width);
+	}
+	check(regs_ok, "chacha %s: rbx, rbp, r12-r15 and rsp survive, 0 to 17 blocks", p->name);
+	check(vec_ok, "chacha %s: %s%d-%d it uses are zero on return", p->name,
+	      p->ymm ? "ymm" : "xmm", 0, p->vec_used - 1);
+}
+
+static void test_path_rfc(const struct path *p)
+{
+	uint8_t out[64 + 1];
+	uint32_t key[8], ctr[2];
+	int i, ok = 1;
+
+	for (i = 0; i < (int)ARRAY_SIZE(rfc_a1); i++) {
+		memcpy(key, rfc_a1[i].key, 32);
+		ctr[0] = rfc_a1[i].counter;
+		ctr[1] = 0;
+		out[64] = 0xa5;
+		p->fn(out, key, ctr, 1);
+		ok &= !memcmp(out, rfc_a1[i].out, 64) && out[64] == 0xa5 &&
+		      ctr[0] == rfc_a1[i].counter + 1 && ctr[1] == 0;
+	}
+	check(ok, "chacha %s: RFC 7539 A.1 vectors 1-4", p->name);
+}
+
+/*
+ * Every block count from 1 to 17 from counters that put the 32-bit carry
+ * (and the 64-bit wrap) at every position of the run, with guard bytes
+ * around an unaligned destination.
+ */
+static void test_path_counts(const struct path *p)
+{
+	uint8_t a[17 * 64 + 16], r[17 * 64];
+	uint32_t key[8], ca[2], cr[2];
+	int ok = 1, runs = 0, carries = 0;
+	size_t n, k, w;
+
+	for (n = 1; n <= 17; n++) {
+		for (k = 0; k < n + 6; k++) {
+			for (w = 0; w < 3; w++) {
+				uint64_t c0;
+				size_t off = (n + k + w) % 8;
+
+				if (k < n + 2)
+					c0 = (w == 2 ? ~0ULL : w == 1 ? 0x1ffffffffULL : 0xffffffffULL) - k;
+				else
+					c0 = (k - n - 2) * 0x100000003ULL * (w + 1);
+				rnd(key, sizeof(key));
+				ca[0] = cr[0] = c0;
+				ca[1] = cr[1] = c0 >> 32;
+				memset(a, 0x5a, sizeof(a));
+				ref_chacha20_blocks(r, key, cr, n);
+				p->fn(a + off, key, ca, n);
+				ok &= !memcmp(a + off, r, n * 64) && ca[0] == cr[0] &&
+				      ca[1] == cr[1] && a[off + n * 64] == 0x5a &&
+				      (!off || a[off - 1] == 0x5a);
+				carries += (uint64_t)(uint32_t)c0 + n > 0xffffffffULL;
+				runs++;
+			}
+		}
+	}
+	check(ok && carries > 100,
+	      "chacha %s: 1 to 17 blocks, %d runs, %d across the 32-bit carry or the 64-bit wrap, = reference",
+	      p->name, runs, carries);
+}
+
+/* Random keys, counters and lengths to 300 blocks; the destination over the key. */
+static void test_path_random(const struct path *p)
+{
+	size_t max = 300, n;
+	uint8_t *a = malloc(max * 64 + 64), *r = malloc(max * 64 + 64);
+	uint32_t key[8], ca[2], cr[2];
+	int i, ok = 1, overlap_ok = 1, zero_ok;
+
+	for (i = 0; i < 100; i++) {
+		uint64_t c0;
+
+		rnd(key, sizeof(key));
+		rnd(&c0, sizeof(c0));
+		n = 1 + (i * 37) % max;
+		ca[0] = cr[0] = c0;
+		ca[1] = cr[1] = c0 >> 32;
+		ref_chacha20_blocks(r, key, cr, n);
+		p->fn(a, key, ca, n);
+		ok &= !memcmp(a, r, n * 64) && ca[0] == cr[0] && ca[1] == cr[1];
+	}
+	check(ok, "chacha %s: 100 random keys, counters and lengths to %zu blocks", p->name, max);
+
+	/* As a refill makes them: the key is the last 32 bytes of the output. */
+	for (n = 1; n <= 17; n++) {
+		uint32_t *kp = (uint32_t *)(a + n * 64 - 32);
+
+		rnd(key, sizeof(key));
+		memcpy(kp, key, 32);
+		ca[0] = cr[0] = 0;
+		ca[1] = cr[1] = 0;
+		ref_chacha20_blocks(r, key, cr, n);
+		p->fn(a, kp, ca, n);
+		overlap_ok &= !memcmp(a, r, n * 64) && ca[0] == n;
+	}
+	check(overlap_ok, "chacha %s: output over the key (as a refill), 1 to 17 blocks", p->name);
+
+	memset(a, 0x5a, 64);
+	ca[0] = 7;
+	ca[1] = 9;
+	p->fn(a, key, ca, 0);
+	zero_ok = a[0] == 0x5a && ca[0] == 7 && ca[1] == 9;
+	check(zero_ok, "chacha %s: zero blocks writes nothing, counter unchanged", p->name);
+	free(a);
+	free(r);
+}
+
+static void test_paths(void)
+{
+	size_t i;
+
+	have_avx2 = __builtin_cpu_supports("avx2");
+	printf("# CPU: avx2 %s, avx512vl %s; the vDSO would run the %s path\n",
+	       have_avx2 ? "yes" : "no", __builtin_cpu_supports("avx512vl") ? "yes" : "no",
+	       have_avx2 ? "avx2x6" : "sse2x3");
+	for (i = 0; i < ARRAY_SIZE(paths); i++) {
+		if (path_skipped(&paths[i]))
+			continue;
+		test_path_registers(&paths[i]);
+		test_path_rfc(&paths[i]);
+		test_path_counts(&paths[i]);
+		test_path_random(&paths[i]);
+	}
+}
+
+/* vgetrandom() built with each path, against the model. */
+static void test_variant(const char *name, ssize_t (*fn)(void *, size_t, unsigned int, void *,
+							  size_t))
+{
+	size_t big = 1 << 20;
+	uint8_t *page, *st = state_alloc(&page);
+	uint8_t *out = malloc(big + 1), *exp = malloc(big);
+	struct model m;
+	unsigned int i, rounds;
+	int ok;
+
+	reset_sys();
+	ok = fn(out, 16, 0, st, rig_layout.size) == 16 && rig_sys.rekeys == 1;
+	model_rekey_last(&m);
+	model_fill(&m, exp, 16);
+	ok &= !memcmp(out, exp, 16);
+	for (rounds = 0; rounds < 3; rounds++) {
+		for (i = 0; i < ARRAY_SIZE(lens); i++) {
+			out[lens[i]] = 0xa5;
+			ok &= fn(out, lens[i], 0, st, rig_layout.size) == (ssize_t)lens[i];
+			model_fill(&m, exp, lens[i]);
+			ok &= !memcmp(out, exp, lens[i]) && out[lens[i]] == 0xa5;
+		}
+	}
+	check(ok && rig_sys.calls == 1,
+	      "vgetrandom with the %s path: 1 B to 1 MiB, 3 rounds: output = model, no syscall",
+	      name);
+	free(page);
+	free(out);
+	free(exp);
+}
+
+static void test_variants(void)
+{
+	test_variant("sse2x1", rig_vgetrandom_sse2x1);
+	if (have_avx2)
+		test_variant("avx2x6", rig_vgetrandom_avx2x6);
+	else
+		skip("vgetrandom with the avx2x6 path", "this CPU has no AVX2");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -875,6 +1188,7 @@ int main(void)
 	test_rfc_vectors();
 	test_asm_vs_reference();
 	test_asm_vs_openssl();
+	test_paths();
 	test_params();
 	test_steady_state();
 	test_not_ready();
@@ -887,6 +1201,7 @@ int main(void)
 	test_reentry_outputs();
 	test_cap();
 	test_signals();
+	test_variants();
 	printf("1..%d\n", n_tests);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
 	       n_tests - n_fail - n_skip, n_fail, n_skip);

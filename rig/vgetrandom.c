@@ -5,6 +5,16 @@
  * a data page and a getrandom() fallback that the tests control.
  */
 
+/*
+ * RIG_CHACHA names the block function to use instead of the entry the C
+ * code calls: the rig cannot patch alternatives, so a build per path stands
+ * for the vDSO as it is patched on each kind of CPU. Such a build defines
+ * only RIG_ENTRY, its vgetrandom(), and shares the rest with the main one.
+ */
+#ifdef RIG_CHACHA
+#define __arch_chacha20_blocks_nostack RIG_CHACHA
+#endif
+
 #include <lib/vdso/getrandom.c>
 
 #include <stddef.h>
@@ -14,6 +24,13 @@
 
 #include "rig.h"
 
+#ifdef RIG_ENTRY
+ssize_t RIG_ENTRY(void *buffer, size_t len, unsigned int flags, void *opaque_state,
+		  size_t opaque_len)
+{
+	return __cvdso_getrandom(buffer, len, flags, opaque_state, opaque_len);
+}
+#else
 struct vdso_rng_data rig_rng_data = { .generation = 1, .is_ready = 1 };
 struct rig_syscalls rig_sys;
 void (*rig_chacha_hook)(uint8_t *dst, size_t nblocks);
@@ -26,6 +43,7 @@ const struct rig_layout rig_layout = {
 	.key_len	= sizeof(((struct vgetrandom_state *)0)->key),
 	.generation	= offsetof(struct vgetrandom_state, generation),
 	.pos		= offsetof(struct vgetrandom_state, pos),
+	.pos_size	= sizeof(((struct vgetrandom_state *)0)->pos),
 	.in_use		= offsetof(struct vgetrandom_state, in_use),
 	.max_len	= VGETRANDOM_MAX_LEN,
 };
@@ -86,3 +104,4 @@ void rig_chacha20_blocks_hooked(u8 *dst_bytes, const u32 *key, u32 *counter,
 		rig_chacha_hook(dst_bytes, nblocks);
 }
 #endif
+#endif /* !RIG_ENTRY */
