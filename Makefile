@@ -8,13 +8,16 @@
 #   make bench            the series' vDSO getrandom() timed natively (rig/)
 #   make check SERIES=none    the same tests on the unpatched base kernel
 #   make check-debug      the same tests on a debug kernel (VARIANT=debug)
+#   make check-sse2       the same tests with AVX2 hidden from the kernel
 #   make check EXTRA_TESTS=/abs/dir   also run that directory's executables
+#   make check BOOT_ARGS="soak.seed=S"  add to the guest's command line
+#   make vmtests-compare  6.1's mm selftests: this run against the base's
 #   make export           write the commits of build/linux to patches/
 #   make reset            drop build/linux's unexported commits and re-apply
 #   make clean            remove build/
 #
-# Phases: deps unpack apply config build selftests glibc initramfs boot rig
-# tests.
+# Phases: deps unpack apply config build selftests glibc vmtests initramfs
+# boot rig tests.
 # Each is a target; stamps in build/ make a second run do only what changed.
 
 SERIES ?= patches/series
@@ -45,7 +48,9 @@ FRAGMENTS := harness/kernel.config $(if $(VARIANT),harness/$(VARIANT).config)
 # BIOS's routing table is used instead. And 5-level paging is off: with
 # it, 6.1's KASAN once reported a wild access in rcu_is_watching() from an
 # interrupt taken during the boot CPU's identification, before any test.
-VARIANT_ARGS_debug := no5lvl pci=noacpi
+VARIANT_ARGS_debug := no5lvl pci=noacpi vmtests.slow=10
+# and its tests take many times longer
+VARIANT_TIMEOUTS_debug := TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} BOOT_TIMEOUT=$${BOOT_TIMEOUT:-14400}
 BOOT_ARGS ?=
 # The patched tree of this run: its selftests run in the guest, also on
 # the unpatched base kernel.
@@ -99,10 +104,12 @@ $(B)/demo/%: guest/demo/%.c guest/vdso.h | $(B)/.deps
 	@mkdir -p $(@D)
 	@$(GUEST_CC) -o $@ $<
 
-# The harness's own guest tests, guest/NAME/NAME.c, run after the
-# kselftests and glibc's in the order of their names: soak (zram swap, a
-# tight memcg, droppable and plain memory under churn), vmfork (asks the
-# host, harness/vm.sh, to clone the VM).
+# The harness's own guest tests, guest/NAME/NAME.c (but guest/vmtests,
+# which harness/vmtests.sh builds with its table), run after the
+# kselftests and glibc's in the order of their names: mmfuzz (seeded
+# random mm operations on droppable VMAs and their neighbours), soak (zram
+# swap, a tight memcg, droppable and plain memory under churn), vmfork
+# (asks the host, harness/vm.sh, to clone the VM).
 GUEST_TESTS := $(patsubst guest/%/,$(B)/guest-tests/%,$(dir $(wildcard guest/*/*.c)))
 GUEST_TESTS := $(filter-out $(B)/guest-tests/demo $(B)/guest-tests/glibc $(B)/guest-tests/vmtests,$(GUEST_TESTS))
 .SECONDEXPANSION:
@@ -121,13 +128,18 @@ $(B)/glibc/client: guest/glibc/client.c guest/glibc/phases.h $(B)/glibc/.fetched
 $(B)/glibc/test: guest/glibc/glibc.c guest/glibc/phases.h $(B)/glibc/.fetched
 	@$(GUEST_CC) -o $@ $<
 
-initramfs: build selftests glibc $(B)/init $(DEMOS) $(GUEST_TESTS)
+# 6.1's own mm selftests, the regression bar: harness/vmtests.list says
+# which run, and why the others do not; guest/vmtests runs them.
+vmtests: $(APPLIED) FORCE
+	@$(PHASE) vmtests sh harness/vmtests.sh $(PTREE) $(B)/vmtests
+
+initramfs: build selftests glibc vmtests $(B)/init $(DEMOS) $(GUEST_TESTS)
 	@$(PHASE) initramfs sh harness/initramfs.sh $(RUN).cpio $(B)/init \
 		$(B)/tests harness/tests $(B)/demo $(B)/glibc $(B)/guest-tests \
-		$(EXTRA_TESTS)
+		$(B)/vmtests $(EXTRA_TESTS)
 
 boot: initramfs
-	@BOOT_ARGS="$(strip $(VARIANT_ARGS_$(VARIANT)) $(BOOT_ARGS))" \
+	@BOOT_ARGS="$(strip $(VARIANT_ARGS_$(VARIANT)) $(BOOT_ARGS))" $(VARIANT_TIMEOUTS_$(VARIANT)) \
 		$(PHASE) boot sh harness/boot.sh $(KTREE)/arch/x86/boot/bzImage \
 		$(RUN).cpio $(RUN) || true
 
@@ -157,6 +169,24 @@ tests: boot
 demo: boot
 	@sh harness/demo.sh $(RUN)/results
 
+# The regression bar: this run's 6.1 mm selftests against the unpatched
+# base kernel's (harness/vmtests.base, committed). vmtests-base records
+# the base's again, from a SERIES=none run, whose series tests fail.
+vmtests-compare:
+	@sh harness/vmtests.sh compare harness/vmtests.base $(RUN)/results
+vmtests-base:
+	@$(MAKE) --no-print-directory check SERIES=none || true
+	@sed -n '/^TEST tests\/[0-9]*-vmtests$$/,/^EXIT tests\/[0-9]*-vmtests /p' \
+		$(B)/run-none/results >harness/vmtests.base
+	@grep -q '^EXIT' harness/vmtests.base || { echo "vmtests-base: no vmtests results in $(B)/run-none/results" >&2; exit 1; }
+	@sh harness/vmtests.sh compare harness/vmtests.base harness/vmtests.base
+
+# The same kernel and tests on a CPU without AVX2 (the kernel is told to
+# ignore it): the vDSO's alternatives keep the SSE2 ChaCha20 code.
+check-sse2:
+	@$(MAKE) --no-print-directory tests RUN=$(B)/run-sse2 \
+		BOOT_ARGS="$(strip clearcpuid=avx2 $(BOOT_ARGS))"
+
 check-debug:
 	@$(MAKE) --no-print-directory check VARIANT=debug
 
@@ -171,5 +201,5 @@ clean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all check check-debug deps unpack apply config build selftests initramfs boot \
-	tests demo glibc rig bench export reset clean FORCE
+.PHONY: all check check-debug check-sse2 deps unpack apply config build selftests initramfs boot \
+	tests demo glibc vmtests vmtests-compare vmtests-base rig bench export reset clean FORCE

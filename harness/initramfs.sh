@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh OUT INIT TESTDIR LIST DEMODIR GLIBCDIR GUESTDIR [EXTRA_TESTS]:
-# pack the guest's init, the tests LIST names (numbered so they run in its
-# order), the glibc client test and the harness's own guest tests in
-# GUESTDIR after them, the demo programs and optionally a user's directory
-# of extra tests into an uncompressed cpio archive.
+# initramfs.sh OUT INIT TESTDIR LIST DEMODIR GLIBCDIR GUESTDIR VMTESTSDIR
+# [EXTRA_TESTS]: pack the guest's init, the tests LIST names (numbered so
+# they run in its order), the glibc client test, the harness's own guest
+# tests in GUESTDIR and 6.1's mm selftests (VMTESTSDIR, harness/vmtests.sh:
+# the runner, and the programs it runs from /vmtests) after them, the demo
+# programs and optionally a user's directory of extra tests into an
+# uncompressed cpio archive.
 
 set -eu
 
@@ -16,12 +18,15 @@ list=$4
 demo=$5
 glibc=$6
 guest=$7
-extra=${8:-}
+vmtests=$8
+extra=${9:-}
 
 die() { echo "initramfs: $*" >&2; exit 1; }
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp's 0700 would become the guest's /: nobody could run anything.
+chmod 755 "$root"
 mkdir -p "$root/tests" "$root/dev" "$root/proc" "$root/sys" "$root/tmp"
 cp "$init" "$root/init"
 
@@ -46,6 +51,9 @@ for t in "$guest"/*; do
 	n=$((n + 1))
 	cp "$t" "$root/tests/$n-$(basename "$t")"
 done
+
+cp "$vmtests/vmtests" "$root/tests/$((n + 1))-vmtests"
+cp -a "$vmtests/bin" "$root/vmtests"
 
 if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"
