@@ -6,6 +6,7 @@
 #   make                  build, boot, run the tests, show the demo
 #   make check            every test; last line "N passed, N failed, N skipped"
 #   make bench            the series' vDSO getrandom() timed natively (rig/)
+#   make lint             checkpatch, kernel-doc, uapi, vDSO, man page checks
 #   make check SERIES=none    the same tests on the unpatched base kernel
 #   make check-debug      the same tests on a debug kernel (VARIANT=debug)
 #   make check-sse2       the same tests with AVX2 hidden from the kernel
@@ -152,11 +153,19 @@ rig: $(B)/.applied
 bench: $(B)/.applied
 	@$(MAKE) --no-print-directory -s -C rig bench
 
-# The rig tests the series' code, not a kernel: once, with the test kernel.
+# What a maintainer runs on the series before taking it (harness/lint.sh):
+# checkpatch, kernel-doc, uapi headers, the vDSO's instrumentation opt-outs,
+# the man page.
+lint: $(APPLIED)
+	@mkdir -p $(B)/lint
+	@$(PHASE) lint sh harness/lint.sh $(TREE) patches $(B)/lint/results
+
+# The rig tests the series' code, not a kernel: once, with the test kernel;
+# so does lint.
 ifeq ($(VARIANT),)
 ifneq ($(SERIES),none)
-REPORTS := $(RUN)/results $(B)/rig/results
-tests: rig
+REPORTS := $(RUN)/results $(B)/rig/results $(B)/lint/results
+tests: rig lint
 endif
 endif
 REPORTS ?= $(RUN)/results
@@ -202,4 +211,4 @@ clean:
 
 FORCE:
 .PHONY: all check check-debug check-sse2 deps unpack apply config build selftests initramfs boot \
-	tests demo glibc vmtests vmtests-compare vmtests-base rig bench export reset clean FORCE
+	tests demo glibc lint vmtests vmtests-compare vmtests-base rig bench export reset clean FORCE
