@@ -59,6 +59,8 @@
 #include <sys/wait.h>
 #include <linux/userfaultfd.h>
 
+#include "../prng.h"
+
 #ifndef MAP_DROPPABLE
 #define MAP_DROPPABLE		0x08
 #endif
@@ -218,15 +220,6 @@ static unsigned int below(unsigned int n)
 static bool chance(unsigned int percent)
 {
 	return below(100) < percent;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
 }
 
 /* ---------------------------------------------------------------- */
@@ -465,7 +458,7 @@ static uint64_t new_tag(int i)
 
 static uint64_t word(uint64_t tag, unsigned int w)
 {
-	return w ? mix(tag + w) : tag;
+	return w ? mix64(tag + w) : tag;
 }
 
 static void fill(void *p, uint64_t tag)
@@ -2252,7 +2245,7 @@ static bool get_params(int argc, char **argv)
 		seed = (uint64_t)time(NULL) ^ getpid();
 	if (!have_seed)
 		seed &= 0xffffffffffffULL;	/* short enough to type */
-	rng = mix(seed) | 1;
+	rng = mix64(seed) | 1;
 	return true;
 }
 

@@ -51,6 +51,7 @@
 #include <sys/swap.h>
 #include <sys/wait.h>
 
+#include "../prng.h"
 #include "../vdso.h"
 #include "../zram.h"
 
@@ -160,15 +161,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
 }
 
 static uint64_t next_rand(uint64_t *s)
