@@ -106,8 +106,9 @@ for lib in libcap.a libnuma.a; do
 done
 
 # The list: "run | PROGRAM ARGS | TIMEOUT | WHO [| note]", WHO being
-# "root|nobody [vm.SYSCTL=VALUE] [needs=/PATH]" (the runner sets the sysctl
-# while the test runs, and skips it if PATH is missing), or
+# "root|nobody [vm.SYSCTL=VALUE] [needs=/PATH|needs=CPUFLAG]" (the runner
+# sets the sysctl while the test runs, and skips it if PATH is missing or
+# /proc/cpuinfo lacks CPUFLAG), or
 # "out | PROGRAM [ARGS] | reason"; # starts a comment. Checked here, so that
 # the generated header cannot be broken by a typo.
 parse() {
@@ -128,12 +129,12 @@ parse() {
 		for (i = 2; i <= nu; i++)
 			if (u[i] ~ /^[a-z_]+\.[a-z_.]+=[0-9a-z_]+$/ && sysctl == "NULL")
 				sysctl = "\"" u[i] "\""
-			else if (u[i] ~ /^needs=\/[A-Za-z0-9_.\/-]+$/ && needs == "NULL")
+			else if (u[i] ~ /^needs=(\/[A-Za-z0-9_.\/-]+|[a-z0-9_]+)$/ && needs == "NULL")
 				needs = "\"" substr(u[i], 7) "\""
 			else
 				break
 		if (n < 1 || t !~ /^[1-9][0-9]*$/ || (u[1] != "root" && u[1] != "nobody") || i <= nu) {
-			bad("want run | PROGRAM ARGS | TIMEOUT | root|nobody [vm.SYSCTL=VALUE] [needs=/PATH]")
+			bad("want run | PROGRAM ARGS | TIMEOUT | root|nobody [vm.SYSCTL=VALUE] [needs=/PATH|CPUFLAG]")
 			next
 		}
 		for (i = 1; i <= n; i++)

@@ -21,6 +21,7 @@
  *	not ok N name args # exit 1 | signal 11 | timeout after T s
  *	ok N name args # SKIP <the test's last line>	(exit 4, KSFT_SKIP)
  *	ok N name args # SKIP no <path> in this kernel	(what it needs)
+ *	ok N name args # SKIP no <flag> in this kernel	(a CPU flag it needs)
  *
  * The exit status is 0 if and only if no test printed "not ok".
  */
@@ -70,7 +71,7 @@ struct vmtest {
 	unsigned int timeout_s;
 	bool nobody;			/* run as uid/gid 65534, no groups */
 	const char *sysctl;		/* "vm.key=value" set while it runs */
-	const char *needs;		/* a path: without it, the test skips */
+	const char *needs;		/* a path or CPU flag: without it, skip */
 };
 
 /*
@@ -385,6 +386,31 @@ static void reap_orphans(void)
 }
 
 /*
+ * What a test needs: a path (a file system's mount point, a debugfs
+ * file), or a CPU flag as the kernel lists it in /proc/cpuinfo, "la57"
+ * for instance: what va_128TBswitch.sh checks before it runs the test.
+ */
+static bool have(const char *what)
+{
+	char line[4096], word[64];
+	bool found = false;
+	FILE *f;
+
+	if (what[0] == '/')
+		return !access(what, F_OK);
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return false;
+	snprintf(word, sizeof(word), " %s ", what);
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = ' ';
+		found = !strncmp(line, "flags", 5) && strstr(line, word);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * Runs one test; returns true if it passed or skipped. While it runs, its
  * output is relayed; after it ended (or was killed), whatever is left of its
  * process group is killed and the pipe drained for a while.
@@ -400,7 +426,7 @@ static bool run_test(unsigned int nr, const struct vmtest *t, long long *ms)
 
 	memset(&out, 0, sizeof(out));
 	describe(t, name, sizeof(name));
-	if (t->needs && access(t->needs, F_OK)) {
+	if (t->needs && !have(t->needs)) {
 		say("ok %u %s # SKIP no %s in this kernel\n", nr, name, t->needs);
 		return true;
 	}
