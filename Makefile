@@ -49,7 +49,7 @@ FRAGMENTS := harness/kernel.config $(if $(VARIANT),harness/$(VARIANT).config)
 # BIOS's routing table is used instead. And 5-level paging is off: with
 # it, 6.1's KASAN once reported a wild access in rcu_is_watching() from an
 # interrupt taken during the boot CPU's identification, before any test.
-VARIANT_ARGS_debug := no5lvl pci=noacpi vmtests.slow=10
+VARIANT_ARGS_debug := no5lvl pci=noacpi harness.slow=10
 # and its tests take many times longer
 VARIANT_TIMEOUTS_debug := TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} BOOT_TIMEOUT=$${BOOT_TIMEOUT:-14400}
 BOOT_ARGS ?=

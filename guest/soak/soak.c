@@ -25,8 +25,9 @@
  *   into a bounded set per worker, with the first output of a fork child
  *   from a state it inherited (wiped) and the parent's next output from it.
  *
- * Parameters: soak.seconds=N and soak.seed=N on the kernel command line,
- * or argv[1] (seconds) and argv[2] (seed, "-" for a random one) on a host.
+ * Parameters: soak.seconds=N, soak.seed=N and harness.slow=N on the kernel
+ * command line, or argv[1] (seconds) and argv[2] (seed, "-" for a random
+ * one) on a host.
  * On a host only, argv[3] "nocg" skips setting up swap and the memory
  * cgroup, and the checks that need them; "nomemcg" skips the memory cgroup
  * alone (for a host with zram but no cgroup2 memory controller).
@@ -74,8 +75,8 @@
 #define CGROUP_ROOT		"/sys/fs/cgroup"
 #define DEFAULT_SECONDS		60
 #define MAX_SECONDS		(24 * 3600)
-#define SETUP_TIMEOUT_S		200		/* for the workers' first fill */
-#define FINISH_TIMEOUT_S	200		/* for their last verification */
+#define SETUP_TIMEOUT_S		(200 * slow)	/* for the workers' first fill */
+#define FINISH_TIMEOUT_S	(200 * slow)	/* for their last verification */
 #define SAMPLE_MS		500
 #define FORK_MS			250		/* to 500 ms between forks */
 #define FULL_CHECK_S(s)		((s) / 4 > 5 ? (s) / 4 : 5)
@@ -136,6 +137,13 @@ struct vthread {
 static struct shared *shared;
 static uint64_t seed;
 static unsigned int seconds = DEFAULT_SECONDS;
+/*
+ * harness.slow=N: the kernel is N times slower than the one these limits
+ * are made for (a debug kernel under emulation). Timeouts grow N times,
+ * and the vDSO threads pause N times longer, so that the workers' memory
+ * work still gets the CPU it needs to check all of its memory.
+ */
+static unsigned int slow = 1;
 static int failures;
 
 /* In a worker. */
@@ -441,7 +449,7 @@ static void *vdso_thread(void *arg)
 	static const unsigned int flag_set[] = { 0, 0, GRND_NONBLOCK, GRND_INSECURE };
 	struct vthread *t = arg;
 	unsigned char buf[4096];
-	struct timespec pause = { 0, 1000000 };
+	struct timespec pause = { slow / 1000, slow % 1000 * 1000000 };
 	unsigned int n, flags;
 	size_t len;
 
@@ -954,6 +962,8 @@ static void parse_cmdline(void)
 			seconds = strtoul(word + 13, NULL, 0);
 		else if (!strncmp(word, "soak.seed=", 10))
 			seed = strtoull(word + 10, NULL, 0);
+		else if (!strncmp(word, "harness.slow=", 13))
+			slow = strtoul(word + 13, NULL, 0) ?: 1;
 	}
 }
 

@@ -574,7 +574,7 @@ static void set_up_mounts(void)
 }
 
 /*
- * vmtests.slow=N on the kernel command line multiplies every timeout: a
+ * harness.slow=N on the kernel command line multiplies every timeout: a
  * debug kernel under emulation runs these tests many times slower.
  */
 static void read_timeout_scale(void)
@@ -585,9 +585,9 @@ static void read_timeout_scale(void)
 	if (!f)
 		return;
 	if (fgets(line, sizeof(line), f)) {
-		p = strstr(line, "vmtests.slow=");
+		p = strstr(line, "harness.slow=");
 		if (p)
-			timeout_scale = strtoul(p + strlen("vmtests.slow="), NULL, 10);
+			timeout_scale = strtoul(p + strlen("harness.slow="), NULL, 10);
 		if (!timeout_scale)
 			timeout_scale = 1;
 	}
@@ -612,7 +612,7 @@ int main(void)
 	say("TAP version 13\n");
 	read_timeout_scale();
 	if (timeout_scale > 1)
-		say("# vmtests: timeouts multiplied by %u (vmtests.slow=)\n", timeout_scale);
+		say("# vmtests: timeouts multiplied by %u (harness.slow=)\n", timeout_scale);
 	if (!uname(&uts))
 		say("# vmtests: 6.1 mm selftests on %s %s\n", uts.release, uts.version);
 	set_up_mounts();
