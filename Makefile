@@ -156,7 +156,7 @@ bench: $(B)/.applied
 # What a maintainer runs on the series before taking it (harness/lint.sh):
 # checkpatch, kernel-doc, uapi headers, the vDSO's instrumentation opt-outs,
 # the man page.
-lint: $(APPLIED)
+lint: $(B)/.applied
 	@mkdir -p $(B)/lint
 	@$(PHASE) lint sh harness/lint.sh $(TREE) patches $(B)/lint/results
 
