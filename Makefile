@@ -21,14 +21,48 @@
 # boot rig tests.
 # Each is a target; stamps in build/ make a second run do only what changed.
 
+# SERIES=none: the unpatched base; SERIES=FILE: the patches FILE lists
+# (harness/bisect.sh gives each prefix of the series in turn).
 SERIES ?= patches/series
-# VARIANT=debug: the same phases for another kernel, in a tree of its own
-# (build/debug/linux), configured with harness/debug.config on top.
+# VARIANT=NAME: the same phases for another kernel, in a tree of its own
+# (build/NAME/linux), configured with harness/NAME.config on top of
+# harness/kernel.config, with the parameters below where it has them:
+#   debug    KASAN, KFENCE, UBSAN, lockdep... (make check-debug)
+#   distro   Debian's own amd64 configuration underneath, no test fragment
+#            (make check-distro, make deb; DEB_CONFIG=FILE for another)
+#   bisect   each prefix of the series in turn (harness/bisect.sh)
+#   i386     a 32-bit kernel, built but not booted
+#   kmsan kasan kcsan  clang, one instrumentation each: the x86 vDSO only
+# bisect, i386 and the clang ones are built by make lint.
 VARIANT ?=
 EXTRA_TESTS ?=
+DEB_CONFIG ?=
 B := build
 TREE := $(B)/linux
 PHASE := sh harness/phase.sh
+
+BASE_CONFIG_distro := $(or $(DEB_CONFIG),/usr/src/linux-config-6.1/config.amd64_none_amd64.xz)
+FRAGMENTS_distro := harness/distro.config
+# The environment of the variant's config and build phases.
+KENV_i386 := ARCH=i386
+KENV_kmsan := LLVM=-14 KCC=clang-14
+KENV_kasan := $(KENV_kmsan)
+KENV_kcsan := $(KENV_kmsan)
+# What its build phase makes, if not bzImage and the uapi headers.
+GOAL_kmsan := arch/x86/entry/vdso/
+GOAL_kasan := $(GOAL_kmsan)
+GOAL_kcsan := $(GOAL_kmsan)
+# make check tests the kernel a user would install: the test kernel is
+# built as Debian packages (kbuild's bindeb-pkg), and the boot phase runs
+# the kernel of the linux-image package, unpacked (harness/deb.sh).
+ifeq ($(VARIANT)$(filter none,$(SERIES)),)
+PACKAGED := yes
+endif
+GOAL ?= $(if $(PACKAGED),bindeb-pkg headers,$(GOAL_$(VARIANT)))
+# The packages' version: Debian's of the source, then ours (bindeb-pkg
+# reads it from the environment).
+DEB_VERSION ?= $(shell dpkg-query -W -f='$${Version}' linux-source-6.1 2>/dev/null)+droppable1
+export KDEB_PKGVERSION := $(DEB_VERSION)
 
 ifeq ($(SERIES),none)
 KTREE := $(B)/base/linux
@@ -41,24 +75,19 @@ KTREE := $(TREE)
 RUN := $(B)/run
 endif
 STAMP := $(dir $(KTREE))
-FRAGMENTS := harness/kernel.config $(if $(VARIANT),harness/$(VARIANT).config)
-# What a variant adds to the kernel command line; BOOT_ARGS (a user's, for
-# example a test's seed) comes after it. Under TCG the debug kernel is too
-# slow for ACPI's PCI interrupt routing (the _PRT method's loop times out
-# and virtio-rng gets no interrupt, so the CRNG never becomes ready): the
-# BIOS's routing table is used instead. And 5-level paging is off: with
-# it, 6.1's KASAN once reported a wild access in rcu_is_watching() from an
-# interrupt taken during the boot CPU's identification, before any test.
-VARIANT_ARGS_debug := no5lvl pci=noacpi harness.slow=10
-# and its tests take many times longer
-VARIANT_TIMEOUTS_debug := TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} BOOT_TIMEOUT=$${BOOT_TIMEOUT:-14400}
+BASE_CONFIG := $(or $(BASE_CONFIG_$(VARIANT)),tinyconfig)
+FRAGMENTS := $(or $(FRAGMENTS_$(VARIANT)),harness/kernel.config $(wildcard harness/$(VARIANT).config))
+KENV := $(KENV_$(VARIANT))
+KERNEL := $(if $(PACKAGED),$(STAMP)deb/vmlinuz,$(KTREE)/arch/x86/boot/bzImage)
 BOOT_ARGS ?=
 # The patched tree of this run: its selftests run in the guest, also on
 # the unpatched base kernel.
 PTREE := $(if $(filter none,$(SERIES)),$(TREE),$(KTREE))
 APPLIED := $(dir $(PTREE)).applied
 
-PATCHES := patches/series $(wildcard patches/*.patch)
+# The series applied to PTREE: SERIES=none still takes its tests from it.
+APPLY := $(if $(filter none,$(SERIES)),patches/series,$(SERIES))
+PATCHES := $(APPLY) $(wildcard patches/*.patch)
 
 all: check demo
 
@@ -70,28 +99,35 @@ $(B)/.deps: harness/deps.sh
 	@$(PHASE) deps sh harness/deps.sh
 	@touch $@
 
+# The first tree comes from Debian's tarball; the base's and each
+# variant's are clones of its base commit.
 unpack: $(KTREE)/.git
-$(sort $(PTREE)/.git $(KTREE)/.git): | $(B)/.deps
-	@mkdir -p $(dir $(@D))
+$(TREE)/.git: | $(B)/.deps
 	@$(PHASE) unpack sh harness/unpack.sh $(@D)
+ifneq ($(KTREE),$(TREE))
+$(KTREE)/.git: | $(TREE)/.git
+	@mkdir -p $(dir $(@D))
+	@$(PHASE) unpack sh harness/unpack.sh $(@D) $(TREE)
+endif
 
 apply: $(APPLIED)
 $(APPLIED): $(PATCHES) harness/apply.sh $(PTREE)/.git
-	@$(PHASE) apply sh harness/apply.sh $(PTREE) patches/series
+	@$(PHASE) apply sh harness/apply.sh $(PTREE) $(APPLY)
 	@touch $@
 
 ifeq ($(SERIES),none)
 $(STAMP).config: $(FRAGMENTS) $(KTREE)/.git
 else
-$(STAMP).config: $(FRAGMENTS) $(APPLIED)
+$(STAMP).config: $(FRAGMENTS) $(filter-out tinyconfig,$(BASE_CONFIG)) $(APPLIED) \
+	$(if $(DEB_CONFIG),FORCE)
 endif
-	@$(PHASE) config sh harness/config.sh $(KTREE) $(FRAGMENTS)
+	@$(KENV) $(PHASE) config sh harness/config.sh $(KTREE) $(BASE_CONFIG) $(FRAGMENTS)
 	@touch $@
 config: $(STAMP).config
 
 # Kbuild knows what changed, also after a commit made by hand in the tree.
 build: $(STAMP).config FORCE
-	@$(PHASE) build sh harness/build.sh $(KTREE)
+	@$(KENV) $(PHASE) build sh harness/build.sh $(KTREE) $(GOAL)
 
 selftests: $(APPLIED) FORCE
 	@$(PHASE) selftests sh harness/selftests.sh $(PTREE) harness/tests $(B)/tests
@@ -139,10 +175,17 @@ initramfs: build selftests glibc vmtests $(B)/init $(DEMOS) $(GUEST_TESTS)
 		$(B)/tests harness/tests $(B)/demo $(B)/glibc $(B)/guest-tests \
 		$(B)/vmtests $(EXTRA_TESTS)
 
-boot: initramfs
+boot: initramfs $(if $(PACKAGED),packages)
 	@BOOT_ARGS="$(strip $(VARIANT_ARGS_$(VARIANT)) $(BOOT_ARGS))" $(VARIANT_TIMEOUTS_$(VARIANT)) \
-		$(PHASE) boot sh harness/boot.sh $(KTREE)/arch/x86/boot/bzImage \
-		$(RUN).cpio $(RUN) || true
+		$(PHASE) boot sh harness/boot.sh $(KERNEL) $(RUN).cpio $(RUN) || true
+
+# Debian packages of the patched kernel (kbuild's bindeb-pkg, version
+# $(DEB_VERSION)), from Debian's configuration (DEB_CONFIG=FILE for
+# another), in build/distro/deb; installing them: README.md.
+deb:
+	@$(MAKE) --no-print-directory packages VARIANT=$(or $(VARIANT),distro) GOAL=bindeb-pkg
+packages: build
+	@$(PHASE) deb sh harness/deb.sh $(KTREE) $(STAMP)deb $(DEB_VERSION)
 
 # The native rig: the series' own vDSO getrandom() code in host programs,
 # under sanitizers and a fuzzer (rig/README.md). Not for the base kernel.
@@ -156,15 +199,17 @@ bench: $(B)/.applied
 # What a maintainer runs on the series before taking it (harness/lint.sh):
 # checkpatch, kernel-doc, uapi headers, the vDSO's instrumentation opt-outs,
 # the man page.
-lint: $(B)/.applied
+lint: $(B)/.applied $(B)/init
 	@mkdir -p $(B)/lint
 	@$(PHASE) lint sh harness/lint.sh $(TREE) patches $(B)/lint/results
+	@MAKE="$(MAKE)" $(PHASE) builds sh harness/builds.sh $(B)/lint/builds.results
 
 # The rig tests the series' code, not a kernel: once, with the test kernel;
 # so does lint.
 ifeq ($(VARIANT),)
 ifneq ($(SERIES),none)
-REPORTS := $(RUN)/results $(B)/rig/results $(B)/lint/results
+REPORTS := $(B)/deb/results $(RUN)/results $(B)/rig/results $(B)/lint/results \
+	$(B)/lint/builds.results
 tests: rig lint
 endif
 endif
@@ -199,6 +244,11 @@ check-sse2:
 check-debug:
 	@$(MAKE) --no-print-directory check VARIANT=debug
 
+# The kernel of Debian's own configuration (built-ins only: the guest
+# loads no modules), booted with every guest test.
+check-distro:
+	@$(MAKE) --no-print-directory check VARIANT=distro
+
 export:
 	@sh harness/export.sh $(TREE) patches
 
@@ -210,5 +260,5 @@ clean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all check check-debug check-sse2 deps unpack apply config build selftests initramfs boot \
+.PHONY: all check check-debug check-sse2 check-distro deb packages deps unpack apply config build selftests initramfs boot \
 	tests demo glibc lint vmtests vmtests-compare vmtests-base rig bench export reset clean FORCE

@@ -9,7 +9,8 @@ set -eu
 PACKAGES="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 ccache cpio git xz-utils kmod qemu-system-x86 perl python3
 clang-14 libclang-rt-14-dev valgrind libcap-dev libnuma-dev
-manpages-dev man-db groff-base python3-ply python3-git"
+manpages-dev man-db groff-base python3-ply python3-git
+linux-config-6.1 sparse rsync"
 
 die() { echo "deps: $*" >&2; exit 1; }
 
