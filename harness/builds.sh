@@ -27,28 +27,27 @@ set -u
 out=$(realpath "$1")
 shift
 checks=${*:-bisect w1-sparse i386 vdso distro}
+run=
+for check in $checks; do
+	case $check in
+	bisect)		run="$run lint_bisect" ;;
+	w1-sparse)	run="$run lint_w1_sparse" ;;
+	i386)		run="$run lint_i386" ;;
+	vdso)		run="$run lint_vdso_sanitizers" ;;
+	distro)		run="$run lint_distro" ;;
+	*)		echo "builds: no check $check (bisect w1-sparse i386 vdso distro)" >&2; exit 2 ;;
+	esac
+done
 make=${MAKE:-make}
 harness=$(dirname "$(realpath "$0")")
 repo=$(dirname "$harness")
 logs=$(dirname "$out")
 work=$logs/builds
-n=0
+. "$harness/ktap.sh"
 
 cd "$repo"
 rm -rf "$work"
 mkdir -p "$work"
-
-# result OK|FAIL NAME [FILE-WITH-DETAILS]
-result() {
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-	fi
-	[ -s "${3:-/dev/null}" ] && sed 's/^/# /' "$3"
-	return 0
-}
 
 patches=$(grep -v '^#' patches/series)
 total=$(echo "$patches" | wc -l)
@@ -198,24 +197,5 @@ lint_distro() {
 	fi
 }
 
-{
-	echo HOST
-	echo "TEST lint/builds"
-	{
-		echo "TAP version 13"
-		for check in $checks; do
-			case $check in
-			bisect)		lint_bisect ;;
-			w1-sparse)	lint_w1_sparse ;;
-			i386)		lint_i386 ;;
-			vdso)		lint_vdso_sanitizers ;;
-			distro)		lint_distro ;;
-			*)		result FAIL "no such check: $check" ;;
-			esac
-		done
-		echo "1..$n"
-	} | sed 's/^/| /'
-	echo "EXIT lint/builds code 0"
-} >"$out"
-echo "builds: $(grep -c '^| ok' "$out") passed, $(grep -c '^| not ok' "$out") failed (details in $out)"
-! grep -q '^| not ok' "$out"
+# shellcheck disable=SC2086
+ktap_run lint/builds "$out" $run

@@ -27,16 +27,12 @@ for f in "$tree"/../*_"$version"_*; do
 done
 [ -n "$found" ] || die "bindeb-pkg left no package of version $version beside $tree"
 
-n=0
-# result OK|FAIL NAME [DETAIL]
-result() {
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && echo "# $3"
-	fi
+. "$(dirname "$0")/ktap.sh"
+
+# why TEXT: a file with TEXT, for result's details
+why() {
+	echo "$*" >"$out/why"
+	echo "$out/why"
 }
 
 # field DEB NAME: a field of the package's control file
@@ -44,25 +40,26 @@ field() {
 	dpkg-deb --field "$1" "$2" 2>/dev/null
 }
 
-check() {
+check_packages() {
 	image=$out/linux-image-${release}_${version}_$arch.deb
 	if [ ! -r "$image" ]; then
-		result FAIL "linux-image-$release $version" "no $(basename "$image") in: $(ls "$out" | tr '\n' ' ')"
+		result FAIL "linux-image-$release $version" \
+			"$(why "no $(basename "$image") in: $(ls "$out" | tr '\n' ' ')")"
 		return
 	fi
 	for deb in "$out"/*.deb; do
 		name=$(basename "$deb")
 		if ! dpkg-deb --info "$deb" >"$out/info" 2>&1; then
-			result FAIL "$name: dpkg-deb --info reads it" "$(tail -n 1 "$out/info")"
+			result FAIL "$name: dpkg-deb --info reads it" "$out/info"
 		elif [ "$(field "$deb" Version)" != "$version" ]; then
-			result FAIL "$name: version $version" "dpkg-deb --info says $(field "$deb" Version)"
+			result FAIL "$name: version $version" "$(why "dpkg-deb --info says $(field "$deb" Version)")"
 		else
 			result OK "$name: $(field "$deb" Package) $(field "$deb" Version)"
 		fi
 		if dpkg -x "$deb" "$out/root" 2>"$out/x.err"; then
 			result OK "$name: dpkg -x unpacks it"
 		else
-			result FAIL "$name: dpkg -x unpacks it" "$(tail -n 1 "$out/x.err")"
+			result FAIL "$name: dpkg -x unpacks it" "$out/x.err"
 		fi
 	done
 	kernel=$out/root/boot/vmlinuz-$release
@@ -74,16 +71,4 @@ check() {
 	fi
 }
 
-{
-	echo HOST
-	echo "TEST deb"
-	{
-		echo "TAP version 13"
-		check
-		echo "1..$n"
-	} | sed 's/^/| /'
-	echo "EXIT deb code 0"
-} >"$out/results"
-grep '^| ok .*: linux-image' "$out/results" | sed 's/^| ok [0-9]* /deb: /'
-echo "deb: $(grep -c '^| ok' "$out/results") passed, $(grep -c '^| not ok' "$out/results") failed (details in $out/results)"
-! grep -q '^| not ok' "$out/results"
+ktap_run deb "$out/results" check_packages

@@ -27,21 +27,7 @@ allow=$harness/checkpatch.allow
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-# result OK|FAIL NAME [FILE-WITH-DETAILS]
-result() {
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-	[ -s "${3:-/dev/null}" ] && sed 's/^/# /' "$3"
-	return 0
-}
+. "$harness/ktap.sh"
 
 # The series' changed files, by kind: git diff base..HEAD, added or modified.
 changed() {
@@ -157,22 +143,5 @@ lint_man_page() {
 	fi
 }
 
-{
-	echo HOST
-	echo "TEST lint"
-	{
-		echo "TAP version 13"
-		lint_checkpatch
-		lint_kernel_doc
-		lint_uapi
-		lint_vdso_instrumentation
-		lint_man_page
-		echo "1..$n"
-	} | sed 's/^/| /'
-	echo "EXIT lint code 0"
-} >"$out"
-grep -c '^| not ok' "$out" | {
-	read -r bad
-	echo "lint: $(grep -c '^| ok' "$out") passed, $bad failed (details in $out)"
-	[ "$bad" -eq 0 ]
-}
+ktap_run lint "$out" lint_checkpatch lint_kernel_doc lint_uapi \
+	lint_vdso_instrumentation lint_man_page
