@@ -24,7 +24,7 @@ export CCACHE_SLOPPINESS=time_macros
 : >"$log"
 for goal in "$@"; do
 	if ! make -C "$dir" -j"$(nproc)" CC="ccache ${KCC:-gcc}" ${BUILD_ARGS:-} "$goal" >>"$log" 2>&1; then
-		grep -E 'error|Error' "$log" | head -20 >&2
+		grep -E ': (fatal )?error:|\*\*\*' "$log" | head -20 >&2
 		echo "build: $goal failed, full log in $log" >&2
 		exit 1
 	fi

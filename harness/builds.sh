@@ -67,8 +67,11 @@ phases() {
 
 # failure VARIANT: the last lines of its log, for the "not ok" line.
 failure() {
-	grep -v '^==>' "$logs/$1.log" | tail -n 8 >"$work/why"
-	echo "full log: build/lint/$1.log" >>"$work/why"
+	{
+		grep -E ': (fatal )?error:' "$logs/$1.log" | head -n 5
+		grep -v '^==>' "$logs/$1.log" | tail -n 3
+		echo "full log: ${logs#"$repo"/}/$1.log"
+	} >"$work/why"
 	echo "$work/why"
 }
 
