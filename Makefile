@@ -6,10 +6,14 @@
 #   make                  build, boot, run the tests, show the demo
 #   make check            every test; last line "N passed, N failed, N skipped"
 #   make bench            the series' vDSO getrandom() timed natively (rig/)
-#   make lint             checkpatch, kernel-doc, uapi, vDSO, man page checks
+#   make lint             checkpatch, kernel-doc, uapi, vDSO, man page checks,
+#                         and the builds: every prefix, W=1/sparse, i386,
+#                         clang sanitizers, Debian's config (harness/builds.sh)
 #   make check SERIES=none    the same tests on the unpatched base kernel
 #   make check-debug      the same tests on a debug kernel (VARIANT=debug)
 #   make check-sse2       the same tests with AVX2 hidden from the kernel
+#   make check-distro     the same tests on the kernel of Debian's config
+#   make deb              Debian packages of it (DEB_CONFIG=FILE for another)
 #   make check EXTRA_TESTS=/abs/dir   also run that directory's executables
 #   make check BOOT_ARGS="soak.seed=S"  add to the guest's command line
 #   make vmtests-compare  6.1's mm selftests: this run against the base's
@@ -18,7 +22,7 @@
 #   make clean            remove build/
 #
 # Phases: deps unpack apply config build selftests glibc vmtests initramfs
-# boot rig tests.
+# deb boot rig lint builds tests.
 # Each is a target; stamps in build/ make a second run do only what changed.
 
 # SERIES=none: the unpatched base; SERIES=FILE: the patches FILE lists
