@@ -65,7 +65,8 @@ phases() {
 		>>"$logs/$variant.log" 2>&1
 }
 
-# failure VARIANT: the last lines of its log, for the "not ok" line.
+# failure VARIANT: the first compiler errors and the last lines of its
+# log, for the "not ok" line.
 failure() {
 	{
 		grep -E ': (fatal )?error:' "$logs/$1.log" | head -n 5
