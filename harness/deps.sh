@@ -10,7 +10,7 @@ PACKAGES="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 ccache cpio git xz-utils kmod qemu-system-x86 perl python3
 clang-14 libclang-rt-14-dev valgrind libcap-dev libnuma-dev
 manpages-dev man-db groff-base python3-ply python3-git
-linux-config-6.1 sparse rsync"
+linux-config-6.1 sparse rsync fakeroot openssl lld-14 llvm-14"
 
 die() { echo "deps: $*" >&2; exit 1; }
 
