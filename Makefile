@@ -64,9 +64,10 @@ PACKAGED := yes
 endif
 GOAL ?= $(if $(PACKAGED),bindeb-pkg headers,$(GOAL_$(VARIANT)))
 # The packages' version: Debian's of the source, then ours (bindeb-pkg
-# reads it from the environment).
+# reads it from the environment). Expanded when a recipe runs, not when
+# make starts: on a bare machine linux-source-6.1 comes with the deps phase.
 DEB_VERSION ?= $(shell dpkg-query -W -f='$${Version}' linux-source-6.1 2>/dev/null)+droppable1
-export KDEB_PKGVERSION := $(DEB_VERSION)
+export KDEB_PKGVERSION = $(DEB_VERSION)
 
 ifeq ($(SERIES),none)
 KTREE := $(B)/base/linux
